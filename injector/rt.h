@@ -1,0 +1,88 @@
+/* rt.h: internals of the in-target runtime (libsigstorm.so).
+ *
+ * Everything reachable from a signal handler (the trampoline, the wrappers'
+ * slow path, the recorder) uses only raw syscalls, atomics, TLS and memory
+ * preallocated in the shared segment: no malloc, no stdio, no locks.
+ */
+#ifndef SIGSTORM_RT_H
+#define SIGSTORM_RT_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "sigstorm_proto.h"
+
+#define SS_HIDDEN __attribute__((visibility("hidden")))
+#define SS_EXPORT __attribute__((visibility("default")))
+#define SS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define SS_MAX_DEPTH 8 /* tracked handler nesting per thread */
+#define SS_NSIG 65
+
+/* One active handler invocation on this thread. */
+struct ss_hframe {
+  int sig;
+  uint16_t outer;        /* outermost unsafe call in progress, or NONE */
+  uint16_t unsafe_depth; /* nesting of unsafe calls inside this handler */
+  uintptr_t handler;
+  uintptr_t sp;     /* the trampoline's frame: below it is the handler */
+  uintptr_t alt_lo; /* sigaltstack range when the handler runs on it */
+  uintptr_t alt_hi;
+  uintptr_t pc; /* interrupted pc */
+  ucontext_t *uc;
+  int errno_before;
+  uint8_t intr_in_runtime;      /* the interrupted pc was in our own code */
+  uint8_t fam_at[SS_FAM_COUNT]; /* family depths of the interrupted frame */
+  uint16_t fn_at[SS_FAM_COUNT]; /* the fn it was inside, per family */
+};
+
+struct ss_tls {
+  uint32_t depth;      /* active handler invocations */
+  uint32_t in_runtime; /* the runtime's own signal-path code is running */
+  uint32_t exempt;     /* the injector thread: never detect, never count */
+  int32_t tid;         /* cached gettid(), 0 = unknown */
+  uint8_t fam[SS_FAM_COUNT];     /* inside-depth per family */
+  uint16_t fam_fn[SS_FAM_COUNT]; /* outermost fn per family */
+  uint32_t calls[SS_FN_COUNT];   /* entries per fn on this thread */
+  struct ss_hframe frames[SS_MAX_DEPTH];
+};
+
+extern __thread struct ss_tls ss_t __attribute__((tls_model("initial-exec")))
+SS_HIDDEN;
+
+/* The shared segment, or NULL when the runtime runs as a pass-through. */
+extern struct ss_shm *ss_shm SS_HIDDEN;
+extern int ss_proc_idx SS_HIDDEN;  /* this process's entry in procs[] */
+extern int ss_image_idx SS_HIDDEN; /* the entry whose modules we use */
+extern uint64_t ss_start_ns SS_HIDDEN;
+extern uintptr_t ss_self_lo SS_HIDDEN, ss_self_hi SS_HIDDEN; /* our text */
+extern uint8_t ss_armed[SS_FN_COUNT] SS_HIDDEN; /* on= windows watch fn */
+
+/* rt_core.c */
+SS_HIDDEN uint64_t ss_now_ns(void);
+SS_HIDDEN int32_t ss_gettid(void);
+SS_HIDDEN void ss_modules_snapshot(void);
+SS_HIDDEN void *ss_resolve(const char *name);
+SS_HIDDEN void ss_resolve_all(void);
+
+/* rt_signal.c */
+SS_HIDDEN void ss_signal_init(void);
+/* The program's handler for sig, if it installed a function. */
+SS_HIDDEN int ss_sig_has_handler(int sig);
+SS_HIDDEN void sigstorm_trampoline(int sig, siginfo_t *si, void *uc);
+SS_HIDDEN void ss_frames_prune(struct ss_tls *t, uintptr_t sp);
+
+/* rt_record.c */
+SS_HIDDEN void ss_record(uint32_t kind, const struct ss_hframe *f,
+                         unsigned callee, unsigned via, unsigned interrupted,
+                         int errno_after);
+SS_HIDDEN void ss_capture_regs(struct ss_regs *r); /* rt_regs.S */
+
+/* rt_inject.c */
+SS_HIDDEN void ss_injector_start(void);
+SS_HIDDEN void ss_on_event(unsigned fn); /* an armed fn was entered */
+
+#endif

@@ -1,0 +1,229 @@
+/* rt_core.c: start-up of the runtime in every process image: attach the
+ * shared segment, register the process and its modules, resolve the real
+ * functions, start the injector.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+__thread struct ss_tls ss_t __attribute__((tls_model("initial-exec")));
+struct ss_shm *ss_shm;
+int ss_proc_idx = -1;
+int ss_image_idx = -1;
+uint64_t ss_start_ns;
+uintptr_t ss_self_lo, ss_self_hi;
+uint8_t ss_armed[SS_FN_COUNT];
+
+uint64_t ss_now_ns(void) {
+  struct timespec ts;
+  /* clock_gettime is async-signal-safe (and a vDSO call). */
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int32_t ss_gettid(void) {
+  if (SS_UNLIKELY(ss_t.tid == 0))
+    ss_t.tid = (int32_t)syscall(SYS_gettid);
+  return ss_t.tid;
+}
+
+void *ss_resolve(const char *name) {
+  /* dlsym may allocate; the allocator wrappers serve such calls from a
+   * bootstrap arena while the real functions are unknown. */
+  return dlsym(RTLD_NEXT, name);
+}
+
+static void ss_copy_str(char *dst, const char *src, size_t cap) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < cap; i++)
+    dst[i] = src[i];
+  dst[i] = '\0';
+}
+
+/* ---- processes ------------------------------------------------------------
+ */
+static int ss_proc_register(uint32_t kind, int image) {
+  if (!ss_shm)
+    return -1;
+  uint32_t idx = atomic_fetch_add_explicit((_Atomic uint32_t *)&ss_shm->nprocs,
+                                           1, memory_order_relaxed);
+  if (idx >= SS_MAX_PROCS) {
+    atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->procs_dropped, 1,
+                              memory_order_relaxed);
+    return -1;
+  }
+  struct ss_proc *p = &ss_shm->procs[idx];
+  atomic_store_explicit((_Atomic uint32_t *)&p->state, 1, memory_order_relaxed);
+  p->kind = kind;
+  p->pid = (int32_t)syscall(SYS_getpid);
+  p->ppid = (int32_t)syscall(SYS_getppid);
+  p->image = image < 0 ? (int32_t)idx : image;
+  p->start_ns = ss_now_ns();
+  p->injector_tid = 0;
+  if (kind != SS_PROC_FORK) {
+    ssize_t n = readlink("/proc/self/exe", p->exe, sizeof p->exe - 1);
+    p->exe[n > 0 ? n : 0] = '\0';
+  } else if (image >= 0) {
+    memcpy(p->exe, ss_shm->procs[image].exe, sizeof p->exe);
+  }
+  atomic_store_explicit((_Atomic uint32_t *)&p->state, 2, memory_order_release);
+  return (int)idx;
+}
+
+static void ss_atfork_child(void) {
+  /* The child shares the segment (MAP_SHARED) and the parent's image. It
+   * gets its own injector thread, as a re-exec'd image would, unless fork()
+   * was called from a signal handler (then only async-signal-safe work is
+   * allowed here) or the host asked for the first process only. glibc has
+   * already reset its allocator locks when this runs. */
+  ss_t.tid = 0;
+  if (!ss_shm)
+    return;
+  ss_proc_idx = ss_proc_register(SS_PROC_FORK, ss_image_idx);
+  ss_start_ns = ss_now_ns();
+  if (ss_proc_idx >= 0 && ss_t.depth == 0 &&
+      !(ss_shm->flags & (SS_F_NO_INJECT | SS_F_NO_FORK_INJECT)) &&
+      ss_shm->sched.nwindows > 0)
+    ss_injector_start();
+}
+
+/* ---- modules --------------------------------------------------------------
+ */
+static int ss_module_known(uintptr_t bias, const char *path) {
+  uint32_t n = atomic_load_explicit((_Atomic uint32_t *)&ss_shm->nmodules,
+                                    memory_order_acquire);
+  if (n > SS_MAX_MODULES)
+    n = SS_MAX_MODULES;
+  for (uint32_t i = 0; i < n; i++) {
+    const struct ss_module *m = &ss_shm->modules[i];
+    if (m->proc == ss_image_idx && m->bias == bias &&
+        strncmp(m->path, path, SS_PATH_MAX - 1) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static int ss_phdr_cb(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  (void)arg;
+  const char *path = info->dlpi_name;
+  if (!path || !path[0])
+    path = ss_shm->procs[ss_image_idx].exe; /* the executable */
+  if (strncmp(path, "linux-vdso", 10) == 0 ||
+      strncmp(path, "linux-gate", 10) == 0)
+    return 0;
+  if (ss_module_known(info->dlpi_addr, path))
+    return 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD)
+      continue;
+    uint64_t a = info->dlpi_addr + ph->p_vaddr;
+    if (a < lo)
+      lo = a;
+    if (a + ph->p_memsz > hi)
+      hi = a + ph->p_memsz;
+  }
+  uint32_t idx = atomic_fetch_add_explicit(
+      (_Atomic uint32_t *)&ss_shm->nmodules, 1, memory_order_relaxed);
+  if (idx >= SS_MAX_MODULES) {
+    atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->modules_dropped, 1,
+                              memory_order_relaxed);
+    return 0;
+  }
+  struct ss_module *m = &ss_shm->modules[idx];
+  m->proc = ss_image_idx;
+  m->bias = info->dlpi_addr;
+  m->lo = lo;
+  m->hi = hi;
+  ss_copy_str(m->path, path, sizeof m->path);
+  atomic_store_explicit((_Atomic uint32_t *)&m->state, 2, memory_order_release);
+  return 0;
+}
+
+void ss_modules_snapshot(void) {
+  if (ss_shm && ss_image_idx >= 0)
+    dl_iterate_phdr(ss_phdr_cb, NULL);
+}
+
+static int ss_self_cb(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  uintptr_t me = (uintptr_t)arg;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= a &&
+        me < a + ph->p_memsz) {
+      ss_self_lo = a;
+      ss_self_hi = a + ph->p_memsz;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* ---- attaching -------------------------------------------------------------
+ */
+static struct ss_shm *ss_attach(void) {
+  const char *path = getenv(SS_ENV_SHM);
+  if (!path || !path[0])
+    return NULL;
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  void *p = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(struct ss_shm))
+    p = mmap(NULL, sizeof(struct ss_shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+             fd, 0);
+  close(fd); /* the mapping is all we keep: the program may close any fd */
+  if (p == MAP_FAILED)
+    return NULL;
+  struct ss_shm *s = p;
+  if (s->magic != SS_PROTO_MAGIC || s->version != SS_PROTO_VERSION ||
+      s->header_size != sizeof(struct ss_shm) ||
+      s->finding_size != sizeof(struct ss_finding)) {
+    munmap(p, sizeof(struct ss_shm));
+    return NULL;
+  }
+  return s;
+}
+
+__attribute__((constructor(101))) static void ss_init(void) {
+  static int done;
+  if (done++)
+    return;
+  ss_resolve_all();
+  ss_start_ns = ss_now_ns();
+  dl_iterate_phdr(ss_self_cb, (void *)(uintptr_t)&ss_init);
+  ss_shm = ss_attach();
+  if (!ss_shm)
+    return; /* pass-through: no handler is wrapped, nothing recorded */
+  uint32_t kind = atomic_load_explicit((_Atomic uint32_t *)&ss_shm->nprocs,
+                                       memory_order_relaxed) == 0
+                      ? SS_PROC_START
+                      : SS_PROC_EXEC;
+  ss_proc_idx = ss_proc_register(kind, -1);
+  ss_image_idx = ss_proc_idx;
+  if (ss_proc_idx < 0) {
+    ss_shm = NULL;
+    return;
+  }
+  ss_modules_snapshot();
+  ss_signal_init();
+  pthread_atfork(NULL, NULL, ss_atfork_child);
+  if (!(ss_shm->flags & SS_F_NO_INJECT) && ss_shm->sched.nwindows > 0)
+    ss_injector_start();
+}

@@ -1,0 +1,299 @@
+/* rt_inject.c: the injector thread. It fires signals at the process's
+ * threads from the schedule the host put in the segment: time windows
+ * (after=, every= with jitter, rate= Poisson) and event windows (on=fn#k:
+ * the k-th entry into an interposed function, then a delay). All signals
+ * are blocked in it, and it is exempt from detection.
+ *
+ * It sleeps with clock_nanosleep until shortly before a shot and busy-waits
+ * on CLOCK_MONOTONIC for the rest, for sub-microsecond precision.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+#define SS_SPIN_NS 60000ull    /* busy-wait the last 60 us before a shot */
+#define SS_IDLE_NS 20000000ull /* re-check liveness this often when idle */
+
+struct ss_wstate {
+  uint64_t next; /* ns since start; UINT64_MAX = no shot planned */
+  uint64_t shots;
+  int done;
+};
+
+static struct ss_wstate ss_ws[SS_MAX_WINDOWS];
+static _Atomic uint32_t ss_futex; /* bumped on every on= event */
+static _Atomic uint64_t ss_on_count[SS_FN_COUNT];
+static _Atomic uint64_t ss_on_when[SS_MAX_WINDOWS]; /* trigger time, 0 none */
+static _Atomic int32_t ss_on_tid[SS_MAX_WINDOWS];
+static int32_t ss_inj_tid;
+static uint64_t ss_rng;
+
+static uint64_t ss_rand(void) {
+  /* splitmix64: the injector thread's own generator */
+  uint64_t z = (ss_rng += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+static double ss_rand01(void) {
+  return (double)(ss_rand() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Called by a target thread on entry into an armed function. */
+void ss_on_event(unsigned fn) {
+  uint64_t k = atomic_fetch_add(&ss_on_count[fn], 1) + 1;
+  const struct ss_schedule *sc = &ss_shm->sched;
+  for (uint32_t i = 0; i < sc->nwindows && i < SS_MAX_WINDOWS; i++) {
+    const struct ss_window *w = &sc->w[i];
+    if (w->kind != SS_WIN_ON || w->on_fn != fn || w->on_k != k)
+      continue;
+    atomic_store(&ss_on_tid[i], ss_gettid());
+    atomic_store(&ss_on_when[i], ss_now_ns());
+    atomic_fetch_add(&ss_futex, 1);
+    syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  }
+}
+
+static void ss_sleep_until(uint64_t abs_ns) {
+  struct timespec ts = {(time_t)(abs_ns / 1000000000ull),
+                        (long)(abs_ns % 1000000000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+    ;
+}
+
+/* Waits for an on= trigger or until abs_ns. */
+static void ss_wait(uint64_t abs_ns, int have_on) {
+  uint64_t now = ss_now_ns();
+  if (abs_ns <= now)
+    return;
+  if (abs_ns - now > SS_SPIN_NS) {
+    uint64_t until = abs_ns - SS_SPIN_NS;
+    if (have_on) {
+      uint32_t seen = atomic_load(&ss_futex);
+      uint64_t d = until - now;
+      struct timespec rel = {(time_t)(d / 1000000000ull),
+                             (long)(d % 1000000000ull)};
+      syscall(SYS_futex, &ss_futex, FUTEX_WAIT_PRIVATE, seen, &rel, NULL, 0);
+      if (atomic_load(&ss_futex) != seen)
+        return;
+    } else {
+      ss_sleep_until(until);
+    }
+  }
+  uint32_t seen = atomic_load(&ss_futex);
+  while (ss_now_ns() < abs_ns) {
+    if (have_on && atomic_load(&ss_futex) != seen)
+      return;
+  }
+}
+
+/* Threads of this process, from /proc/self/task (raw syscalls). */
+static int ss_threads(int32_t *out, int max) {
+  int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  char buf[4096];
+  int n = 0;
+  long got;
+  while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < got;) {
+      struct dirent64 *d = (struct dirent64 *)(buf + off);
+      off += d->d_reclen;
+      int32_t tid = 0;
+      const char *p = d->d_name;
+      if (*p < '0' || *p > '9')
+        continue;
+      for (; *p >= '0' && *p <= '9'; p++)
+        tid = tid * 10 + (*p - '0');
+      if (tid != ss_inj_tid && n < max)
+        out[n++] = tid;
+    }
+  }
+  syscall(SYS_close, fd);
+  return n;
+}
+
+static int ss_pick_signal(const struct ss_window *w) {
+  if (w->sig != SS_SIG_HANDLED)
+    return (w->flags & SS_WF_FORCE) || ss_sig_has_handler(w->sig) ? w->sig : 0;
+  int cand[SS_NSIG], n = 0;
+  for (int s = 1; s < SS_NSIG; s++)
+    if (ss_sig_has_handler(s))
+      cand[n++] = s;
+  return n ? cand[ss_rand() % (uint64_t)n] : 0;
+}
+
+static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
+  int32_t pid = (int32_t)syscall(SYS_getpid);
+  int32_t tids[256];
+  int n = 0;
+  switch (w->thread) {
+  case SS_THR_CALLER:
+    tids[n++] = caller ? caller : pid;
+    break;
+  case SS_THR_ANY:
+    n = ss_threads(tids, 256);
+    if (n > 1) {
+      tids[0] = tids[ss_rand() % (uint64_t)n];
+      n = 1;
+    }
+    break;
+  case SS_THR_ALL:
+    n = ss_threads(tids, 256);
+    break;
+  default:
+    break;
+  }
+  if (n == 0)
+    tids[n++] = pid;
+  for (int i = 0; i < n; i++)
+    if (syscall(SYS_tgkill, (long)pid, (long)tids[i], (long)sig) == 0)
+      atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_fired, 1,
+                                memory_order_relaxed);
+}
+
+static uint64_t ss_next_after(const struct ss_window *w, uint64_t from) {
+  if (w->kind == SS_WIN_EVERY) {
+    double p = (double)w->period_ns;
+    if (w->jitter_pct)
+      p *= 1.0 + (ss_rand01() * 2.0 - 1.0) * (double)w->jitter_pct / 100.0;
+    return from + (uint64_t)(p > 0 ? p : 0);
+  }
+  if (w->kind == SS_WIN_RATE) {
+    double mean_ns = 1e12 / (double)w->rate_mhz;
+    return from + (uint64_t)(-log(1.0 - ss_rand01()) * mean_ns);
+  }
+  return UINT64_MAX;
+}
+
+/* The process is only us: the program's threads are gone (it called
+ * pthread_exit from main). Leave so the process can end. */
+static int ss_alone(void) {
+  int32_t t[2];
+  return ss_threads(t, 2) == 0;
+}
+
+static void *ss_injector_main(void *arg) {
+  (void)arg;
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  ss_t.exempt = 1;
+  ss_inj_tid = ss_gettid();
+  ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
+  const struct ss_schedule *sc = &ss_shm->sched;
+  uint32_t nw = sc->nwindows < SS_MAX_WINDOWS ? sc->nwindows : SS_MAX_WINDOWS;
+  ss_rng = sc->seed ^ ((uint64_t)ss_proc_idx * 0xd1b54a32d192ed03ull);
+  int have_on = 0;
+  for (uint32_t i = 0; i < nw; i++) {
+    const struct ss_window *w = &sc->w[i];
+    ss_ws[i].next = w->kind == SS_WIN_ON ? UINT64_MAX : w->after_ns;
+    if (w->kind == SS_WIN_RATE)
+      ss_ws[i].next = ss_next_after(w, w->after_ns);
+    if (w->kind == SS_WIN_ON)
+      have_on = 1;
+  }
+  uint64_t last_alive_check = 0;
+  for (;;) {
+    uint64_t now = ss_now_ns() - ss_start_ns;
+    atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->progress, 1,
+                              memory_order_relaxed);
+    /* on= triggers first: they are the precise ones */
+    for (uint32_t i = 0; i < nw; i++) {
+      const struct ss_window *w = &sc->w[i];
+      uint64_t when = atomic_load(&ss_on_when[i]);
+      if (w->kind != SS_WIN_ON || ss_ws[i].done || !when)
+        continue;
+      uint64_t at = when + w->delay_ns;
+      while (ss_now_ns() < at)
+        ;
+      int sig = ss_pick_signal(w);
+      if (sig)
+        ss_fire(w, sig, atomic_load(&ss_on_tid[i]));
+      ss_ws[i].done = 1;
+      atomic_store(&ss_on_when[i], 0);
+    }
+    uint64_t next = UINT64_MAX;
+    int live = 0;
+    for (uint32_t i = 0; i < nw; i++) {
+      const struct ss_window *w = &sc->w[i];
+      struct ss_wstate *st = &ss_ws[i];
+      if (st->done)
+        continue;
+      live = 1;
+      if (w->kind == SS_WIN_ON)
+        continue;
+      if ((w->count && st->shots >= w->count) ||
+          (w->until_ns && st->next > w->until_ns)) {
+        st->done = 1;
+        continue;
+      }
+      if (st->next <= now) {
+        int sig = ss_pick_signal(w);
+        if (!sig) {
+          /* no handler yet: try again shortly */
+          st->next = now + 100000;
+        } else {
+          ss_fire(w, sig, 0);
+          st->shots++;
+          st->next =
+              w->kind == SS_WIN_AFTER ? UINT64_MAX : ss_next_after(w, st->next);
+          if (st->next < now && w->kind == SS_WIN_RATE)
+            st->next = now; /* fell behind: do not burst */
+          if (w->kind == SS_WIN_AFTER)
+            st->done = 1;
+        }
+      }
+      if (!st->done && st->next < next)
+        next = st->next;
+    }
+    if (!live)
+      break;
+    if (now - last_alive_check > SS_IDLE_NS) {
+      last_alive_check = now;
+      if (ss_alone())
+        break;
+    }
+    uint64_t wake = next == UINT64_MAX ? now + SS_IDLE_NS : next;
+    if (wake > now + SS_IDLE_NS)
+      wake = now + SS_IDLE_NS;
+    ss_wait(ss_start_ns + wake, have_on);
+  }
+  return NULL;
+}
+
+void ss_injector_start(void) {
+  const struct ss_schedule *sc = &ss_shm->sched;
+  /* a fork child starts over: its own windows, counts and triggers */
+  memset(ss_ws, 0, sizeof ss_ws);
+  for (unsigned i = 0; i < SS_FN_COUNT; i++)
+    atomic_store(&ss_on_count[i], 0);
+  for (unsigned i = 0; i < SS_MAX_WINDOWS; i++)
+    atomic_store(&ss_on_when[i], 0);
+  for (uint32_t i = 0; i < sc->nwindows && i < SS_MAX_WINDOWS; i++)
+    if (sc->w[i].kind == SS_WIN_ON && sc->w[i].on_fn < SS_FN_COUNT)
+      ss_armed[sc->w[i].on_fn] = 1;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t th;
+  ss_t.exempt++; /* pthread_create allocates: not the program's calls */
+  pthread_create(&th, &attr, ss_injector_main, NULL);
+  ss_t.exempt--;
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+}

@@ -1,0 +1,288 @@
+/* rt_wrap.c: the interposed async-signal-unsafe functions, generated from
+ * unsafe_funcs.def.
+ *
+ * Fast path (no handler active on this thread, fn not armed by an on=
+ * window): count the call, bump the family's inside-depth, call the next
+ * definition. Slow path: detect an unsafe call from a handler, and a
+ * reentrancy when the interrupted frame was inside the same family.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "rt.h"
+
+/* The prototypes of the fortified variants are not in the headers. */
+int __printf_chk(int, const char *, ...);
+int __fprintf_chk(FILE *, int, const char *, ...);
+int __sprintf_chk(char *, int, size_t, const char *, ...);
+int __snprintf_chk(char *, size_t, int, size_t, const char *, ...);
+int __dprintf_chk(int, int, const char *, ...);
+int __vprintf_chk(int, const char *, va_list);
+int __vfprintf_chk(FILE *, int, const char *, va_list);
+int __vsprintf_chk(char *, int, size_t, const char *, va_list);
+int __vsnprintf_chk(char *, size_t, int, size_t, const char *, va_list);
+int __vdprintf_chk(int, int, const char *, va_list);
+void __syslog_chk(int, int, const char *, ...);
+void __vsyslog_chk(int, int, const char *, va_list);
+int __cxa_atexit(void (*)(void *), void *, void *);
+
+static const uint8_t ss_fn_family[SS_FN_COUNT] = {
+#define SS_FN(name, fam, ...) [SS_FN_##name] = SS_FAM_##fam,
+#define SS_FV SS_FN
+#define SS_VA SS_FN
+#define SS_VV SS_FN
+#define SS_NR SS_FN
+#define SS_AL SS_FN
+#include "unsafe_funcs.def"
+#undef SS_FN
+#undef SS_FV
+#undef SS_VA
+#undef SS_VV
+#undef SS_NR
+#undef SS_AL
+};
+
+/* ---- real functions ---------------------------------------------------------
+ */
+#define SS_FN(name, fam, ret, params, args) static ret(*real_##name) params;
+#define SS_FV(name, fam, params, args) static void(*real_##name) params;
+#define SS_VA(name, fam, ret, params, last, vname, vargs)
+#define SS_VV(name, fam, params, last, vname, vargs)
+#define SS_NR(name, fam, params, args)                                         \
+  static void(*real_##name) params __attribute__((noreturn));
+#define SS_AL SS_FN
+#include "unsafe_funcs.def"
+#undef SS_AL
+#undef SS_FN
+#undef SS_FV
+#undef SS_VA
+#undef SS_VV
+#undef SS_NR
+
+/* dlsym() may call calloc/malloc before the real allocator is known; those
+ * calls get memory from this arena, which is never given back. */
+static _Alignas(16) unsigned char ss_boot[64 * 1024];
+static _Atomic size_t ss_boot_used;
+static void *ss_boot_alloc(size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  size_t off = atomic_fetch_add(&ss_boot_used, n);
+  if (off + n > sizeof ss_boot)
+    return NULL;
+  return ss_boot + off;
+}
+static int ss_is_boot(const void *p) {
+  return (const unsigned char *)p >= ss_boot &&
+         (const unsigned char *)p < ss_boot + sizeof ss_boot;
+}
+static __thread int ss_resolving __attribute__((tls_model("initial-exec")));
+
+#define SS_LOOKUP(name)                                                        \
+  do {                                                                         \
+    ss_resolving++;                                                            \
+    *(void **)&real_##name = ss_resolve(#name);                                \
+    ss_resolving--;                                                            \
+  } while (0)
+
+void ss_resolve_all(void) {
+#define SS_FN(name, fam, ...)                                                  \
+  if (!real_##name)                                                            \
+    SS_LOOKUP(name);
+#define SS_FV SS_FN
+#define SS_NR SS_FN
+#define SS_AL SS_FN
+#define SS_VA(...)
+#define SS_VV(...)
+#include "unsafe_funcs.def"
+#undef SS_AL
+#undef SS_FN
+#undef SS_FV
+#undef SS_VA
+#undef SS_VV
+#undef SS_NR
+}
+
+/* ---- detection -------------------------------------------------------------
+ */
+
+/* Called on entry when a handler is active, the runtime itself is running,
+ * or fn is armed. Returns a token for ss_leave (handler depth + 1, or 0). */
+static __attribute__((noinline)) unsigned ss_enter_slow(struct ss_tls *t,
+                                                        unsigned fn) {
+  if (t->exempt)
+    return 0;
+  if (ss_armed[fn])
+    ss_on_event(fn);
+  if (t->in_runtime) {
+    if (ss_shm)
+      atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->runtime_violations,
+                                1, memory_order_relaxed);
+    return 0;
+  }
+  if (t->depth == 0 || !ss_shm)
+    return 0;
+  ss_frames_prune(t, (uintptr_t)__builtin_frame_address(0));
+  if (t->depth == 0)
+    return 0;
+  struct ss_hframe *f = &t->frames[t->depth - 1];
+  unsigned fam = ss_fn_family[fn];
+  t->in_runtime++;
+  if (f->unsafe_depth == 0) {
+    f->outer = (uint16_t)fn;
+    ss_record(SS_K_UNSAFE_CALL, f, fn, fn, SS_FN_NONE, 0);
+  }
+  if (f->fam_at[fam] && !f->intr_in_runtime)
+    ss_record(SS_K_REENTRANCY, f, fn, f->outer, f->fn_at[fam], 0);
+  t->in_runtime--;
+  f->unsafe_depth++;
+  return t->depth;
+}
+
+static inline unsigned ss_enter(unsigned fn) {
+  struct ss_tls *t = &ss_t;
+  unsigned fam = ss_fn_family[fn];
+  unsigned tok = 0;
+  t->calls[fn]++;
+  if (SS_UNLIKELY(t->depth | t->in_runtime | ss_armed[fn]))
+    tok = ss_enter_slow(t, fn);
+  if (t->fam[fam]++ == 0)
+    t->fam_fn[fam] = (uint16_t)fn;
+  atomic_signal_fence(memory_order_seq_cst);
+  return tok;
+}
+
+static inline void ss_leave(unsigned fn, unsigned tok) {
+  struct ss_tls *t = &ss_t;
+  atomic_signal_fence(memory_order_seq_cst);
+  t->fam[ss_fn_family[fn]]--;
+  if (SS_UNLIKELY(tok) && tok <= t->depth && t->frames[tok - 1].unsafe_depth)
+    t->frames[tok - 1].unsafe_depth--;
+}
+
+/* ---- the wrappers -----------------------------------------------------------
+ */
+#define SS_FN(name, fam, ret, params, args)                                    \
+  SS_EXPORT ret name params {                                                  \
+    if (SS_UNLIKELY(!real_##name))                                             \
+      SS_LOOKUP(name);                                                         \
+    unsigned ss_tok = ss_enter(SS_FN_##name);                                  \
+    ret ss_r = real_##name args;                                               \
+    ss_leave(SS_FN_##name, ss_tok);                                            \
+    return ss_r;                                                               \
+  }
+#define SS_FV(name, fam, params, args)                                         \
+  SS_EXPORT void name params {                                                 \
+    if (SS_UNLIKELY(!real_##name))                                             \
+      SS_LOOKUP(name);                                                         \
+    unsigned ss_tok = ss_enter(SS_FN_##name);                                  \
+    real_##name args;                                                          \
+    ss_leave(SS_FN_##name, ss_tok);                                            \
+  }
+#define SS_VA(name, fam, ret, params, last, vname, vargs)                      \
+  SS_EXPORT ret name(SS_UNPAREN params, ...) {                                 \
+    va_list ap;                                                                \
+    if (SS_UNLIKELY(!real_##vname))                                            \
+      SS_LOOKUP(vname);                                                        \
+    unsigned ss_tok = ss_enter(SS_FN_##name);                                  \
+    va_start(ap, last);                                                        \
+    ret ss_r = real_##vname vargs;                                             \
+    va_end(ap);                                                                \
+    ss_leave(SS_FN_##name, ss_tok);                                            \
+    return ss_r;                                                               \
+  }
+#define SS_VV(name, fam, params, last, vname, vargs)                           \
+  SS_EXPORT void name(SS_UNPAREN params, ...) {                                \
+    va_list ap;                                                                \
+    if (SS_UNLIKELY(!real_##vname))                                            \
+      SS_LOOKUP(vname);                                                        \
+    unsigned ss_tok = ss_enter(SS_FN_##name);                                  \
+    va_start(ap, last);                                                        \
+    real_##vname vargs;                                                        \
+    va_end(ap);                                                                \
+    ss_leave(SS_FN_##name, ss_tok);                                            \
+  }
+#define SS_NR(name, fam, params, args)                                         \
+  SS_EXPORT void name params {                                                 \
+    if (SS_UNLIKELY(!real_##name))                                             \
+      SS_LOOKUP(name);                                                         \
+    (void)ss_enter(SS_FN_##name);                                              \
+    real_##name args;                                                          \
+  }
+#define SS_UNPAREN(...) __VA_ARGS__
+
+#define SS_AL(...)
+#include "unsafe_funcs.def"
+#undef SS_FN
+#undef SS_FV
+#undef SS_VA
+#undef SS_VV
+#undef SS_NR
+#undef SS_AL
+
+/* The allocator entries, by hand: while dlsym resolves them (ss_resolving)
+ * they serve from the bootstrap arena. */
+SS_EXPORT void *malloc(size_t n) {
+  if (SS_UNLIKELY(!real_malloc)) {
+    if (ss_resolving)
+      return ss_boot_alloc(n);
+    SS_LOOKUP(malloc);
+  }
+  unsigned ss_tok = ss_enter(SS_FN_malloc);
+  void *r = real_malloc(n);
+  ss_leave(SS_FN_malloc, ss_tok);
+  return r;
+}
+
+SS_EXPORT void free(void *p) {
+  if (SS_UNLIKELY(ss_is_boot(p)))
+    return;
+  if (SS_UNLIKELY(!real_free)) {
+    if (ss_resolving)
+      return;
+    SS_LOOKUP(free);
+  }
+  unsigned ss_tok = ss_enter(SS_FN_free);
+  real_free(p);
+  ss_leave(SS_FN_free, ss_tok);
+}
+
+SS_EXPORT void *calloc(size_t n, size_t m) {
+  if (SS_UNLIKELY(!real_calloc)) {
+    if (ss_resolving) {
+      size_t sz;
+      if (__builtin_mul_overflow(n, m, &sz))
+        return NULL;
+      return ss_boot_alloc(sz); /* static memory is zeroed */
+    }
+    SS_LOOKUP(calloc);
+  }
+  unsigned ss_tok = ss_enter(SS_FN_calloc);
+  void *r = real_calloc(n, m);
+  ss_leave(SS_FN_calloc, ss_tok);
+  return r;
+}
+
+SS_EXPORT void *realloc(void *p, size_t n) {
+  if (SS_UNLIKELY(ss_is_boot(p))) {
+    /* its size is unknown: copy what can belong to it */
+    void *q = malloc(n);
+    size_t avail = (size_t)(ss_boot + sizeof ss_boot - (unsigned char *)p);
+    if (q)
+      memcpy(q, p, n < avail ? n : avail);
+    return q;
+  }
+  if (SS_UNLIKELY(!real_realloc)) {
+    if (ss_resolving)
+      return p ? NULL : ss_boot_alloc(n);
+    SS_LOOKUP(realloc);
+  }
+  unsigned ss_tok = ss_enter(SS_FN_realloc);
+  void *r = real_realloc(p, n);
+  ss_leave(SS_FN_realloc, ss_tok);
+  return r;
+}

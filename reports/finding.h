@@ -1,0 +1,104 @@
+/* finding.h: the one finding model every writer (text, JSON, and later
+ * SARIF, JUnit, HTML) and every mode (run, stress, replay, fuzz) shares.
+ *
+ * Strings are owned by the struct (heap copies); ss_report_free releases
+ * them. A finding's signature is the dedup key: the same bug found a
+ * thousand times is one finding with a count.
+ */
+#ifndef SIGSTORM_FINDING_H
+#define SIGSTORM_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Finding kinds, as they appear in reports. */
+#define SS_KIND_UNSAFE_CALL "unsafe-call"
+#define SS_KIND_REENTRANCY "reentrancy"
+#define SS_KIND_ERRNO_CLOBBER "errno-clobber"
+#define SS_KIND_HEAP_CORRUPTION "heap-corruption"
+#define SS_KIND_SANITIZER "sanitizer"
+#define SS_KIND_CRASH "crash"
+#define SS_KIND_DEADLOCK "deadlock"
+#define SS_KIND_HANG "hang"
+#define SS_KIND_DEFAULT_ACTION_DEATH "default-action-death"
+
+typedef struct ss_frame {
+  uint64_t pc;
+  char *func;   /* NULL when unknown */
+  uint64_t off; /* pc - start of func */
+  char *file;   /* NULL when no line info */
+  int line;     /* 0 when no line info */
+  char *module; /* path of the ELF it lies in, NULL when unknown */
+} ss_frame;
+
+typedef struct ss_stack_trace {
+  ss_frame *frames;
+  size_t n;
+} ss_stack_trace;
+
+typedef struct ss_finding_info {
+  char *kind;        /* SS_KIND_* */
+  int signal;        /* 0 when none */
+  char *handler;     /* symbol of the program's handler, or NULL */
+  char *callee;      /* the unsafe function called, or NULL */
+  char *via;         /* outermost unsafe call in the handler, if not callee */
+  char *interrupted; /* function the signal interrupted, or NULL */
+  char *detail;      /* one line: glibc message, sanitizer headline, ... */
+  char signature[17]; /* 16 hex digits, see ss_signature() */
+  uint64_t count;    /* occurrences over all runs */
+  uint64_t runs;     /* runs in which it occurred */
+  uint64_t seed;     /* seed of the first run that found it */
+  char *schedule;    /* schedule of that run (canonical spec) */
+  long first_run;    /* index of that run, 0-based */
+  int pid, tid;
+  ss_stack_trace handler_stack;     /* handler side */
+  ss_stack_trace interrupted_stack; /* interrupted side */
+} ss_finding_info;
+
+typedef struct ss_report {
+  char *target;   /* program path as given */
+  char **argv;    /* program arguments, argv[0] first */
+  int argc;
+  char *injector; /* "thread" (in-target thread) */
+  char *mode;     /* "run" or "stress" */
+  uint64_t seed;  /* base seed */
+  char *schedule; /* spec given by the user, or "random" */
+  uint64_t runs;
+  uint64_t signals_fired;
+  uint64_t signals_handled;
+  uint64_t timeouts;
+  uint64_t crashes;
+  double elapsed_s;
+  int exit_code;   /* run: target's exit code, -1 if killed */
+  int term_signal; /* run: signal that killed the target, 0 if none */
+  ss_finding_info *findings;
+  size_t nfindings;
+} ss_report;
+
+/* 16-hex-digit FNV-1a-64 of kind, handler, callee, interrupted (NULL as "").
+ * For unsafe-call and errno-clobber the interrupted function is not part of
+ * the signature (the bug is the handler's call, wherever it lands). */
+void ss_signature(const char *kind, const char *handler, const char *callee,
+                  const char *interrupted, char out[17]);
+
+void ss_report_init(ss_report *r);
+void ss_report_free(ss_report *r);
+/* Adds f (taking ownership of its strings and stacks) or, if a finding with
+ * the same signature exists, adds its count and runs to that one and frees
+ * f's contents. Returns the index of the finding in r->findings, or -1 when
+ * out of memory. f->signature must be set. */
+long ss_report_add(ss_report *r, ss_finding_info *f);
+void ss_finding_free(ss_finding_info *f);
+void ss_stack_free(ss_stack_trace *s);
+
+/* Writers. Text goes to a stream; the file writers write DIR/report.json and
+ * DIR/report.txt through a temporary file and rename, so a half-written
+ * report never exists. They return 0 or -1 with errno set. */
+void ss_report_write_text(FILE *out, const ss_report *r);
+int ss_report_write_json_file(const char *path, const ss_report *r);
+int ss_report_write_text_file(const char *path, const ss_report *r);
+/* The JSON document as a heap string (caller frees), or NULL. */
+char *ss_report_json_string(const ss_report *r);
+
+#endif
