@@ -20,7 +20,7 @@ typedef struct ss_symbolizer ss_symbolizer;
 /* One loaded module of the process image that produced an address. */
 typedef struct ss_modref {
   const char *path;
-  uint64_t bias; /* load bias (dlpi_addr) */
+  uint64_t bias;   /* load bias (dlpi_addr) */
   uint64_t lo, hi; /* mapped address range */
 } ss_modref;
 
@@ -37,10 +37,9 @@ int ss_sym_lookup(ss_symbolizer *s, const ss_modref *mods, size_t nmods,
  * (.eh_frame / .debug_frame, with separate debuginfo found by build-id under
  * /usr/lib/debug) and symbolizes every frame. Stops after max frames, at
  * the end of the stack, or after the first frame whose function name equals
- * stop_at (not NULL); that frame is not included -- the handler side stops at the runtime's
- * trampoline "sigstorm_trampoline". Returns the
- * number of frames (>= 1 when regs hold a pc), frames in *out (free with
- * ss_stack_free). */
+ * stop_at (not NULL); that frame is not included -- the handler side stops at
+ * the runtime's trampoline "sigstorm_trampoline". Returns the number of frames
+ * (>= 1 when regs hold a pc), frames in *out (free with ss_stack_free). */
 size_t ss_sym_unwind(ss_symbolizer *s, const ss_modref *mods, size_t nmods,
                      const struct ss_regs *regs, const struct ss_stack *stack,
                      const char *stop_at, size_t max, ss_stack_trace *out);

@@ -1,0 +1,306 @@
+#include "collect.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedule.h"
+#include "util.h"
+
+/* glibc's malloc consistency checks print one of these, then abort(). */
+static const char *const ss_glibc_heap_msgs[] = {
+    "malloc(): ",
+    "malloc_consolidate(): ",
+    "free(): ",
+    "realloc(): ",
+    "calloc(): ",
+    "munmap_chunk(): ",
+    "double free or corruption",
+    "corrupted size vs. prev_size",
+    "corrupted double-linked list",
+    "tcache_thread_shutdown(): ",
+    "_int_malloc(): ",
+    "_int_free(): ",
+    "malloc(): unaligned tcache chunk detected",
+    "*** Error in ",
+    NULL};
+
+static char *ss_line_at(const char *p) {
+  size_t n = strcspn(p, "\n");
+  char *s = malloc(n + 1);
+  if (s) {
+    memcpy(s, p, n);
+    s[n] = '\0';
+  }
+  return s;
+}
+
+/* Finds a line of text starting with one of prefixes (after an optional
+ * "==PID==" sanitizer prefix); returns a pointer into text at the match. */
+static const char *ss_find_line(const char *text, const char *needle,
+                                int anywhere) {
+  for (const char *line = text; line && *line;) {
+    const char *hit = strstr(line, needle);
+    const char *eol = strchr(line, '\n');
+    if (hit && (!eol || hit < eol) && (anywhere || hit == line))
+      return hit;
+    line = eol ? eol + 1 : NULL;
+  }
+  return NULL;
+}
+
+int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
+                    char **kind, char **detail) {
+  const char *err = run->err ? run->err : "";
+  const char *hit;
+  *kind = *detail = NULL;
+  for (const char *const *m = ss_glibc_heap_msgs; *m; m++) {
+    if ((hit = ss_find_line(err, *m, 0))) {
+      *kind = strdup(SS_KIND_HEAP_CORRUPTION);
+      *detail = ss_line_at(hit);
+      return 1;
+    }
+  }
+  if ((hit = ss_find_line(err, "ERROR: AddressSanitizer: ", 1)) ||
+      (hit = ss_find_line(err, "ERROR: LeakSanitizer: ", 1)) ||
+      (hit = ss_find_line(err, "WARNING: ThreadSanitizer: ", 1)) ||
+      (hit = ss_find_line(err, "WARNING: MemorySanitizer: ", 1)) ||
+      (hit = ss_find_line(err, "runtime error: ", 1))) {
+    *kind = strdup(SS_KIND_SANITIZER);
+    *detail = ss_line_at(hit);
+    return 1;
+  }
+  char sb[16], buf[256];
+  switch (run->end) {
+  case SS_END_TIMEOUT:
+  case SS_END_STALLED:
+    *kind = strdup(run->deadlocked ? SS_KIND_DEADLOCK : SS_KIND_HANG);
+    snprintf(buf, sizeof buf, "%s; %s",
+             run->end == SS_END_TIMEOUT ? "did not finish within the timeout"
+                                        : "no CPU progress after a finding",
+             run->threads ? run->threads : "threads unknown");
+    *detail = strdup(buf);
+    return 1;
+  case SS_END_SIGNALED: {
+    int fired = 0;
+    for (uint32_t i = 0; sched && i < sched->nwindows; i++)
+      if (sched->w[i].sig == run->term_sig)
+        fired = 1;
+    *kind = strdup(fired ? SS_KIND_DEFAULT_ACTION_DEATH : SS_KIND_CRASH);
+    snprintf(buf, sizeof buf, "killed by %s",
+             ss_signal_name(run->term_sig, sb));
+    *detail = strdup(buf);
+    return 1;
+  }
+  default:
+    return 0;
+  }
+}
+
+/* Addresses and numbers make the same bug look different: the signature
+ * of an end-of-run finding uses its detail with them masked. */
+static char *ss_mask_detail(const char *d) {
+  char *s = strdup(d ? d : "");
+  if (!s)
+    return NULL;
+  char *o = s;
+  for (const char *p = s; *p;) {
+    if (p[0] == '0' && p[1] == 'x') {
+      p += 2;
+      while (isxdigit((unsigned char)*p))
+        p++;
+      *o++ = '#';
+    } else if (isdigit((unsigned char)*p)) {
+      while (isdigit((unsigned char)*p))
+        p++;
+      *o++ = '#';
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = '\0';
+  /* for hangs only the first clause counts, not the thread list */
+  char *semi = strchr(s, ';');
+  if (semi)
+    *semi = '\0';
+  return s;
+}
+
+static size_t ss_modules_of(const struct ss_shm *shm, int image, ss_modref *out,
+                            size_t max) {
+  size_t n = 0;
+  uint32_t nm = shm->nmodules < SS_MAX_MODULES ? shm->nmodules : SS_MAX_MODULES;
+  for (uint32_t i = 0; i < nm && n < max; i++) {
+    const struct ss_module *m = &shm->modules[i];
+    if (m->state != 2 || m->proc != image)
+      continue;
+    out[n].path = m->path;
+    out[n].bias = m->bias;
+    out[n].lo = m->lo;
+    out[n].hi = m->hi;
+    n++;
+  }
+  return n;
+}
+
+static char *ss_sym_name(ss_symbolizer *sym, const ss_modref *mods, size_t nm,
+                         uint64_t pc) {
+  ss_frame f;
+  memset(&f, 0, sizeof f);
+  char *name = NULL;
+  if (ss_sym_lookup(sym, mods, nm, pc, &f) == 0 && f.func) {
+    name = f.func;
+    f.func = NULL;
+  } else {
+    char buf[64];
+    snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)pc);
+    name = strdup(buf);
+  }
+  free(f.func);
+  free(f.file);
+  free(f.module);
+  return name;
+}
+
+static int ss_is_runtime_frame(const ss_frame *f) {
+  if (!f->module)
+    return 0;
+  const char *b = strrchr(f->module, '/');
+  b = b ? b + 1 : f->module;
+  return strncmp(b, "libsigstorm", 11) == 0;
+}
+
+/* The handler side starts inside the runtime (recorder, wrapper): drop those
+ * frames so #0 is the unsafe call's caller. */
+static void ss_trim_runtime(ss_stack_trace *st) {
+  size_t k = 0;
+  while (k < st->n && ss_is_runtime_frame(&st->frames[k]))
+    k++;
+  if (k == 0 || k == st->n)
+    return;
+  for (size_t i = 0; i < k; i++) {
+    free(st->frames[i].func);
+    free(st->frames[i].file);
+    free(st->frames[i].module);
+  }
+  memmove(st->frames, st->frames + k, (st->n - k) * sizeof *st->frames);
+  st->n -= k;
+}
+
+static const ss_finding_info *ss_report_find(const ss_report *rep,
+                                             const char *sig) {
+  for (size_t i = 0; i < rep->nfindings; i++)
+    if (strcmp(rep->findings[i].signature, sig) == 0)
+      return &rep->findings[i];
+  return NULL;
+}
+
+static const char *const ss_kind_names[] = {
+    [SS_K_UNSAFE_CALL] = SS_KIND_UNSAFE_CALL,
+    [SS_K_REENTRANCY] = SS_KIND_REENTRANCY,
+    [SS_K_ERRNO_CLOBBER] = SS_KIND_ERRNO_CLOBBER,
+};
+
+static char *ss_dup_or_null(const char *s) {
+  return s ? strdup(s) : NULL;
+}
+
+int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
+                   ss_run_summary *sum) {
+  const struct ss_shm *shm = run->shm;
+  memset(sum, 0, sizeof *sum);
+  sum->fired = shm->signals_fired;
+  sum->handled = shm->signals_handled;
+  sum->attached = shm->nprocs > 0;
+  sum->violations = shm->runtime_violations;
+  sum->dropped =
+      shm->findings_dropped + shm->modules_dropped + shm->procs_dropped;
+  static ss_modref mods[SS_MAX_MODULES];
+  /* the first reentrancy explains a crash, hang or corruption that follows */
+  const ss_finding_info *cause = NULL;
+  char cause_sig[17] = "";
+  uint32_t nf =
+      shm->nfindings < SS_MAX_FINDINGS ? shm->nfindings : SS_MAX_FINDINGS;
+  for (uint32_t i = 0; i < nf; i++) {
+    const struct ss_finding *rec = &shm->findings[i];
+    if (rec->state != 2 || rec->kind < SS_K_UNSAFE_CALL ||
+        rec->kind > SS_K_ERRNO_CLOBBER)
+      continue;
+    size_t nm = ss_modules_of(shm, rec->proc, mods, SS_MAX_MODULES);
+    ss_finding_info f;
+    memset(&f, 0, sizeof f);
+    f.kind = strdup(ss_kind_names[rec->kind]);
+    f.signal = rec->sig;
+    f.handler = ss_sym_name(ctx->sym, mods, nm, rec->handler);
+    f.callee = ss_dup_or_null(ss_fn_display(rec->callee));
+    if (rec->via != rec->callee)
+      f.via = ss_dup_or_null(ss_fn_display(rec->via));
+    if (rec->kind == SS_K_REENTRANCY)
+      f.interrupted = ss_dup_or_null(ss_fn_display(rec->interrupted));
+    else
+      f.interrupted = ss_sym_name(ctx->sym, mods, nm, rec->interrupted_pc);
+    if (rec->kind == SS_K_ERRNO_CLOBBER) {
+      char buf[128];
+      snprintf(buf, sizeof buf,
+               "errno was %d when the handler began, %d when "
+               "it returned",
+               rec->errno_before, rec->errno_after);
+      f.detail = strdup(buf);
+    }
+    f.count = rec->count;
+    f.runs = 1;
+    f.seed = ctx->sched->seed;
+    f.schedule = ss_dup_or_null(ctx->sched_text);
+    f.first_run = ctx->run_index;
+    f.pid = rec->pid;
+    f.tid = rec->tid;
+    ss_signature(f.kind, f.handler, f.callee, f.interrupted, f.signature);
+    const ss_finding_info *old = ss_report_find(rep, f.signature);
+    if (!old || old->handler_stack.n == 0) {
+      if (rec->handler_regs.arch) {
+        ss_sym_unwind(ctx->sym, mods, nm, &rec->handler_regs,
+                      &rec->handler_stack, "sigstorm_trampoline", 64,
+                      &f.handler_stack);
+        ss_trim_runtime(&f.handler_stack);
+      }
+      if (rec->intr_regs.arch)
+        ss_sym_unwind(ctx->sym, mods, nm, &rec->intr_regs, &rec->intr_stack,
+                      NULL, 64, &f.interrupted_stack);
+    }
+    if (rec->kind == SS_K_REENTRANCY && !cause_sig[0])
+      memcpy(cause_sig, f.signature, sizeof cause_sig);
+    if (ss_report_add(rep, &f) < 0)
+      return -1;
+    sum->findings++;
+  }
+  if (cause_sig[0])
+    cause = ss_report_find(rep, cause_sig);
+
+  char *kind, *detail;
+  if (ss_classify_end(run, ctx->sched, &kind, &detail)) {
+    ss_finding_info f;
+    memset(&f, 0, sizeof f);
+    f.kind = kind;
+    f.detail = detail;
+    if (cause) {
+      f.signal = cause->signal;
+      f.handler = ss_dup_or_null(cause->handler);
+      f.callee = ss_dup_or_null(cause->callee);
+      f.interrupted = ss_dup_or_null(cause->interrupted);
+    }
+    f.count = 1;
+    f.runs = 1;
+    f.seed = ctx->sched->seed;
+    f.schedule = ss_dup_or_null(ctx->sched_text);
+    f.first_run = ctx->run_index;
+    f.pid = run->pid < 0 ? -run->pid : run->pid;
+    char *masked = ss_mask_detail(detail);
+    ss_signature(f.kind, f.handler, f.callee, masked, f.signature);
+    free(masked);
+    if (ss_report_add(rep, &f) < 0)
+      return -1;
+    sum->findings++;
+  }
+  return 0;
+}

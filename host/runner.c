@@ -1,0 +1,480 @@
+#include "runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+extern char **environ;
+
+char *ss_resolve_program(const char *prog, char *err, size_t errlen) {
+  if (!prog || !*prog) {
+    snprintf(err, errlen, "no program given (usage: ... -- PROG [ARGS...])");
+    return NULL;
+  }
+  if (strchr(prog, '/')) {
+    struct stat st;
+    if (stat(prog, &st) < 0) {
+      snprintf(err, errlen, "program '%s': %s", prog, strerror(errno));
+      return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      snprintf(err, errlen, "program '%s': not a regular file", prog);
+      return NULL;
+    }
+    if (access(prog, X_OK) < 0) {
+      snprintf(err, errlen, "program '%s': not executable", prog);
+      return NULL;
+    }
+    return strdup(prog);
+  }
+  const char *path = getenv("PATH");
+  if (!path)
+    path = "/usr/local/bin:/usr/bin:/bin";
+  size_t plen = strlen(prog);
+  for (const char *p = path; *p;) {
+    const char *colon = strchr(p, ':');
+    size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+    char *cand = malloc(dlen + plen + 3);
+    if (!cand)
+      break;
+    snprintf(cand, dlen + plen + 3, "%.*s/%s", (int)dlen, dlen ? p : ".", prog);
+    struct stat st;
+    if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
+      return cand;
+    free(cand);
+    p += dlen;
+    if (*p == ':')
+      p++;
+  }
+  snprintf(err, errlen, "program '%s': not found in PATH", prog);
+  return NULL;
+}
+
+static int ss_shm_create(ss_run *r, const ss_run_opts *o, char *err,
+                         size_t errlen) {
+  static unsigned counter;
+  const char *dirs[] = {"/dev/shm", getenv("TMPDIR"), "/tmp"};
+  int fd = -1;
+  for (size_t i = 0; i < 3 && fd < 0; i++) {
+    if (!dirs[i] || access(dirs[i], W_OK) < 0)
+      continue;
+    snprintf(r->shm_path, sizeof r->shm_path, "%s/sigstorm.%d.%u", dirs[i],
+             (int)getpid(), counter++);
+    fd = open(r->shm_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot create the shared segment: %s",
+             strerror(errno));
+    r->shm_path[0] = '\0';
+    return -1;
+  }
+  size_t size = sizeof(struct ss_shm);
+  if (ftruncate(fd, (off_t)size) < 0) {
+    snprintf(err, errlen, "cannot size the shared segment %s: %s", r->shm_path,
+             strerror(errno));
+    close(fd);
+    return -1;
+  }
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) {
+    snprintf(err, errlen, "cannot map the shared segment: %s", strerror(errno));
+    return -1;
+  }
+  r->shm = p;
+  r->shm->magic = SS_PROTO_MAGIC;
+  r->shm->version = SS_PROTO_VERSION;
+  r->shm->header_size = sizeof(struct ss_shm);
+  r->shm->finding_size = sizeof(struct ss_finding);
+  r->shm->flags = o->shm_flags;
+  if (o->sched)
+    r->shm->sched = *o->sched;
+  return 0;
+}
+
+/* environ + LD_PRELOAD (ours first, the user's kept) + SIGSTORM_SHM. */
+static char **ss_child_env(const ss_run *r, const char *runtime) {
+  size_t n = 0;
+  while (environ[n])
+    n++;
+  char **env = calloc(n + 3, sizeof *env);
+  if (!env)
+    return NULL;
+  size_t k = 0;
+  const char *old_preload = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0)
+      old_preload = environ[i] + 11;
+    else if (strncmp(environ[i], SS_ENV_SHM "=", sizeof SS_ENV_SHM) != 0)
+      env[k++] = environ[i];
+  }
+  size_t len = strlen(runtime) + (old_preload ? strlen(old_preload) : 0) + 16;
+  char *pre = malloc(len);
+  char *shm = malloc(strlen(r->shm_path) + sizeof SS_ENV_SHM + 2);
+  if (!pre || !shm) {
+    free(pre);
+    free(shm);
+    free(env);
+    return NULL;
+  }
+  snprintf(pre, len, "LD_PRELOAD=%s%s%s", runtime,
+           old_preload && *old_preload ? ":" : "",
+           old_preload ? old_preload : "");
+  sprintf(shm, "%s=%s", SS_ENV_SHM, r->shm_path);
+  env[k++] = pre;
+  env[k++] = shm;
+  env[k] = NULL;
+  return env;
+}
+
+static void ss_child_env_free(char **env) {
+  size_t k = 0;
+  while (env[k])
+    k++;
+  /* the last two are ours */
+  if (k >= 2) {
+    free(env[k - 1]);
+    free(env[k - 2]);
+  }
+  free(env);
+}
+
+int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
+  memset(r, 0, sizeof *r);
+  r->pid = -1;
+  r->pidfd = r->errfd = -1;
+  r->timeout_ns = o->timeout_ns;
+  r->stall_ns = o->stall_ns;
+  r->forward_stderr = o->interactive;
+  if (ss_shm_create(r, o, err, errlen) < 0)
+    return -1;
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    snprintf(err, errlen, "pipe: %s", strerror(errno));
+    return -1;
+  }
+  char **env = ss_child_env(r, o->runtime);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&at);
+  if (!o->interactive) {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  }
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &all);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (!o->interactive) {
+    posix_spawnattr_setpgroup(&at, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&at, flags);
+  int rc =
+      env ? posix_spawn(&r->pid, o->argv[0], &fa, &at, o->argv, env) : ENOMEM;
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  if (env)
+    ss_child_env_free(env);
+  close(pipefd[1]);
+  if (rc != 0) {
+    close(pipefd[0]);
+    r->pid = -1;
+    snprintf(err, errlen, "cannot start '%s': %s", o->argv[0], strerror(rc));
+    return -1;
+  }
+  r->start_ns = ss_mono_ns();
+  r->last_cpu_change_ns = r->start_ns;
+  r->errfd = pipefd[0];
+  fcntl(r->errfd, F_SETFL, O_NONBLOCK);
+  r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+  r->err = malloc(SS_ERRBUF + 1);
+  if (!r->err) {
+    snprintf(err, errlen, "out of memory");
+    ss_run_kill(r);
+    return -1;
+  }
+  r->err[0] = '\0';
+  return 0;
+}
+
+/* Keeps the first half of SS_ERRBUF and a rolling last half. */
+static void ss_err_append(ss_run *r, const char *buf, size_t n) {
+  const size_t head = SS_ERRBUF / 2;
+  for (size_t i = 0; i < n; i++) {
+    if (r->err_len < SS_ERRBUF) {
+      r->err[r->err_len++] = buf[i];
+      continue;
+    }
+    /* full: shift the tail half by one (amortized by chunks below) */
+    size_t shift = SS_ERRBUF / 8;
+    memmove(r->err + head, r->err + head + shift, SS_ERRBUF - head - shift);
+    r->err_len -= shift;
+    r->err_dropped += shift;
+    r->err[r->err_len++] = buf[i];
+  }
+  r->err[r->err_len] = '\0';
+}
+
+static void ss_drain_stderr(ss_run *r) {
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(r->errfd, buf, sizeof buf);
+    if (n > 0) {
+      if (r->forward_stderr) {
+        ssize_t off = 0;
+        while (off < n) {
+          ssize_t w = write(2, buf + off, (size_t)(n - off));
+          if (w <= 0)
+            break;
+          off += w;
+        }
+      }
+      ss_err_append(r, buf, (size_t)n);
+      continue;
+    }
+    if (n == 0) { /* every writer closed it */
+      close(r->errfd);
+      r->errfd = -1;
+    }
+    return;
+  }
+}
+
+/* CPU time (ticks) of the run's threads except the injector. */
+static uint64_t ss_cpu_ticks(const ss_run *r) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)r->pid);
+  DIR *d = opendir(path);
+  if (!d)
+    return 0;
+  int inj = r->shm->nprocs ? r->shm->procs[0].injector_tid : 0;
+  uint64_t sum = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    int tid = atoi(e->d_name);
+    if (tid <= 0 || tid == inj)
+      continue;
+    char p2[96], line[1024];
+    snprintf(p2, sizeof p2, "/proc/%d/task/%d/stat", (int)r->pid, tid);
+    FILE *f = fopen(p2, "r");
+    if (!f)
+      continue;
+    if (fgets(line, sizeof line, f)) {
+      char *rp = strrchr(line, ')');
+      unsigned long long ut = 0, st = 0;
+      if (rp && sscanf(rp + 2,
+                       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                       "%llu %llu",
+                       &ut, &st) == 2)
+        sum += ut + st;
+    }
+    fclose(f);
+  }
+  closedir(d);
+  return sum;
+}
+
+/* Describes each thread at a timeout/stall and decides whether every
+ * program thread is blocked on a futex (a deadlock) or not (a hang). */
+static void ss_describe_threads(ss_run *r) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)r->pid);
+  DIR *d = opendir(path);
+  if (!d)
+    return;
+  int inj = r->shm->nprocs ? r->shm->procs[0].injector_tid : 0;
+  size_t cap = 4096, len = 0;
+  char *out = malloc(cap);
+  int threads = 0, futex = 0;
+  struct dirent *e;
+  while (out && (e = readdir(d))) {
+    int tid = atoi(e->d_name);
+    if (tid <= 0)
+      continue;
+    char p2[96], sys[256] = "", state = '?';
+    snprintf(p2, sizeof p2, "/proc/%d/task/%d/syscall", (int)r->pid, tid);
+    FILE *f = fopen(p2, "r");
+    if (f) {
+      if (!fgets(sys, sizeof sys, f))
+        sys[0] = '\0';
+      fclose(f);
+    }
+    sys[strcspn(sys, "\n")] = '\0';
+    snprintf(p2, sizeof p2, "/proc/%d/task/%d/stat", (int)r->pid, tid);
+    f = fopen(p2, "r");
+    if (f) {
+      char line[512];
+      if (fgets(line, sizeof line, f)) {
+        char *rp = strrchr(line, ')');
+        if (rp && rp[1])
+          state = rp[2];
+      }
+      fclose(f);
+    }
+    long nr = strtol(sys, NULL, 10);
+    int is_futex = (sys[0] >= '0' && sys[0] <= '9') && nr == SYS_futex;
+    if (tid != inj) {
+      threads++;
+      futex += is_futex;
+    }
+    if (len + 256 > cap) {
+      char *n2 = realloc(out, cap *= 2);
+      if (!n2)
+        break;
+      out = n2;
+    }
+    len += (size_t)snprintf(out + len, cap - len, "%sthread %d%s: state %c, %s",
+                            len ? "; " : "", tid,
+                            tid == inj ? " (injector)" : "", state,
+                            is_futex        ? "waiting on a futex"
+                            : sys[0] == 'r' ? "running"
+                                            : "in a system call");
+  }
+  closedir(d);
+  free(r->threads);
+  r->threads = out;
+  r->deadlocked = threads > 0 && futex == threads;
+}
+
+static void ss_reap(ss_run *r) {
+  int st;
+  pid_t p = waitpid(r->pid, &st, WNOHANG);
+  if (p != r->pid)
+    return;
+  r->end_ns = ss_mono_ns();
+  if (r->end == SS_END_RUNNING) {
+    if (WIFEXITED(st)) {
+      r->end = SS_END_EXITED;
+      r->code = WEXITSTATUS(st);
+    } else {
+      r->end = SS_END_SIGNALED;
+      r->term_sig = WTERMSIG(st);
+    }
+  }
+  /* whatever the target left in its group goes with it */
+  kill(-r->pid, SIGKILL);
+  if (r->errfd >= 0) {
+    /* the write ends may live on in leftovers: read what is there */
+    ss_drain_stderr(r);
+    if (r->errfd >= 0) {
+      close(r->errfd);
+      r->errfd = -1;
+    }
+  }
+  if (r->pidfd >= 0) {
+    close(r->pidfd);
+    r->pidfd = -1;
+  }
+  r->pid = -r->pid; /* ended; keep the number for reports */
+}
+
+static void ss_stop(ss_run *r, enum ss_run_end why) {
+  ss_describe_threads(r);
+  r->end = why;
+  kill(r->pid, SIGKILL);
+  kill(-r->pid, SIGKILL);
+}
+
+void ss_run_kill(ss_run *r) {
+  if (r->pid > 0) {
+    kill(r->pid, SIGKILL);
+    kill(-r->pid, SIGKILL);
+    waitpid(r->pid, NULL, 0);
+    r->pid = -r->pid;
+  }
+}
+
+int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms) {
+  struct pollfd pfd[2 * 64];
+  size_t map[2 * 64], np = 0;
+  uint64_t now = ss_mono_ns();
+  for (size_t i = 0; i < n && np + 2 <= 128; i++) {
+    ss_run *r = runs[i];
+    if (!r || r->pid <= 0)
+      continue;
+    /* limits */
+    if (r->end == SS_END_RUNNING) {
+      if (r->timeout_ns && now - r->start_ns > r->timeout_ns) {
+        ss_stop(r, SS_END_TIMEOUT);
+      } else if (r->stall_ns && r->shm->nfindings > 0) {
+        uint64_t cpu = ss_cpu_ticks(r);
+        if (cpu != r->last_cpu) {
+          r->last_cpu = cpu;
+          r->last_cpu_change_ns = now;
+        } else if (now - r->last_cpu_change_ns > r->stall_ns) {
+          ss_stop(r, SS_END_STALLED);
+        }
+      }
+    }
+    if (r->pidfd >= 0) {
+      pfd[np].fd = r->pidfd;
+      pfd[np].events = POLLIN;
+      map[np++] = i;
+    }
+    if (r->errfd >= 0) {
+      pfd[np].fd = r->errfd;
+      pfd[np].events = POLLIN;
+      map[np++] = i;
+    }
+  }
+  /* check for ended runs before sleeping */
+  for (size_t i = 0; i < n; i++) {
+    ss_run *r = runs[i];
+    if (r && r->pid > 0 && r->pidfd < 0) {
+      ss_reap(r); /* no pidfd (old kernel): poll waitpid */
+      if (r->pid < 0)
+        return (int)i;
+    }
+  }
+  int pr = poll(pfd, np, timeout_ms);
+  if (pr <= 0)
+    return -1;
+  int ended = -1;
+  for (size_t k = 0; k < np; k++) {
+    if (!pfd[k].revents)
+      continue;
+    ss_run *r = runs[map[k]];
+    if (pfd[k].fd == r->errfd)
+      ss_drain_stderr(r);
+    else if (pfd[k].fd == r->pidfd) {
+      ss_reap(r);
+      if (r->pid < 0 && ended < 0)
+        ended = (int)map[k];
+    }
+  }
+  return ended;
+}
+
+void ss_run_free(ss_run *r) {
+  ss_run_kill(r);
+  if (r->errfd >= 0)
+    close(r->errfd);
+  if (r->pidfd >= 0)
+    close(r->pidfd);
+  if (r->shm)
+    munmap(r->shm, sizeof(struct ss_shm));
+  if (r->shm_path[0])
+    unlink(r->shm_path);
+  free(r->err);
+  free(r->threads);
+  memset(r, 0, sizeof *r);
+  r->errfd = r->pidfd = -1;
+}

@@ -1,0 +1,71 @@
+/* runner.h: one run of the target under the runtime: the shared segment,
+ * the process (its own process group), its stderr, its end.
+ *
+ * Several runs can be in flight at once (stress --jobs J); ss_runs_wait
+ * waits on all of them with poll() over pidfds and stderr pipes.
+ */
+#ifndef SIGSTORM_RUNNER_H
+#define SIGSTORM_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "injector/sigstorm_proto.h"
+
+typedef struct ss_run_opts {
+  const char *runtime; /* path of libsigstorm.so */
+  char *const *argv;   /* argv[0] is the resolved program path */
+  const struct ss_schedule *sched;
+  uint32_t shm_flags;  /* SS_F_* */
+  uint64_t timeout_ns; /* wall-clock limit, 0 = none */
+  uint64_t stall_ns;   /* after a finding: no CPU progress this long */
+  int interactive;     /* run: inherit stdin/stdout, copy stderr */
+} ss_run_opts;
+
+enum ss_run_end {
+  SS_END_RUNNING = 0,
+  SS_END_EXITED,   /* code */
+  SS_END_SIGNALED, /* term_sig */
+  SS_END_TIMEOUT,  /* killed by us: wall-clock limit */
+  SS_END_STALLED,  /* killed by us: no progress after a finding */
+};
+
+#define SS_ERRBUF 65536 /* stderr kept: the first half and the last half */
+
+typedef struct ss_run {
+  pid_t pid;
+  int pidfd;
+  int errfd;
+  struct ss_shm *shm;
+  char shm_path[96];
+  uint64_t start_ns, end_ns;
+  uint64_t last_cpu, last_cpu_change_ns;
+  int forward_stderr;
+  uint64_t timeout_ns, stall_ns;
+  enum ss_run_end end;
+  int code;
+  int term_sig;
+  char *threads;  /* at a timeout/stall: "tid state syscall" lines */
+  int deadlocked; /* at a timeout/stall: every thread waits on a futex */
+  char *err;      /* captured stderr (NUL-terminated) */
+  size_t err_len;
+  size_t err_dropped; /* bytes between head and tail not kept */
+} ss_run;
+
+/* Resolves prog like execvp would (PATH search when no '/'); on failure
+ * writes one line into err and returns NULL. Result is heap-allocated. */
+char *ss_resolve_program(const char *prog, char *err, size_t errlen);
+
+/* Starts a run. 0, or -1 with one line in err (an internal error). */
+int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen);
+/* Waits up to timeout_ms for progress of any run; handles stderr, pidfd
+ * readiness, timeouts and stalls. Returns the index of a run that ended,
+ * or -1 if none ended in that time. */
+int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms);
+/* Releases everything; the segment is unlinked. */
+void ss_run_free(ss_run *r);
+/* Kills a run still in flight (its whole process group). */
+void ss_run_kill(ss_run *r);
+
+#endif
