@@ -35,6 +35,7 @@ static _Atomic uint64_t ss_on_count[SS_FN_COUNT];
 static _Atomic uint64_t ss_on_when[SS_MAX_WINDOWS]; /* trigger time, 0 none */
 static _Atomic int32_t ss_on_tid[SS_MAX_WINDOWS];
 static int32_t ss_inj_tid;
+static int32_t ss_inj_pid;
 static uint64_t ss_rng;
 
 static uint64_t ss_rand(void) {
@@ -50,6 +51,7 @@ static double ss_rand01(void) {
 
 /* Called by a target thread on entry into an armed function. */
 void ss_on_event(unsigned fn) {
+  int saved_errno = errno;
   uint64_t k = atomic_fetch_add(&ss_on_count[fn], 1) + 1;
   const struct ss_schedule *sc = &ss_shm->sched;
   for (uint32_t i = 0; i < sc->nwindows && i < SS_MAX_WINDOWS; i++) {
@@ -61,6 +63,7 @@ void ss_on_event(unsigned fn) {
     atomic_fetch_add(&ss_futex, 1);
     syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
   }
+  errno = saved_errno;
 }
 
 static void ss_sleep_until(uint64_t abs_ns) {
@@ -134,7 +137,7 @@ static int ss_pick_signal(const struct ss_window *w) {
 }
 
 static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
-  int32_t pid = (int32_t)syscall(SYS_getpid);
+  int32_t pid = ss_inj_pid;
   int32_t tids[256];
   int n = 0;
   switch (w->thread) {
@@ -189,7 +192,9 @@ static void *ss_injector_main(void *arg) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL);
   ss_t.exempt = 1;
+  ss_t.in_runtime = 1; /* it must make no interposed call: counted if it does */
   ss_inj_tid = ss_gettid();
+  ss_inj_pid = (int32_t)syscall(SYS_getpid);
   ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
   const struct ss_schedule *sc = &ss_shm->sched;
   uint32_t nw = sc->nwindows < SS_MAX_WINDOWS ? sc->nwindows : SS_MAX_WINDOWS;

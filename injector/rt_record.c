@@ -5,6 +5,7 @@
  * both stacks, for the host to unwind offline with libdw); later ones only
  * bump its count.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -77,11 +78,23 @@ static uintptr_t ss_regs_sp(const struct ss_regs *r) {
   return 0;
 }
 
+static void ss_record_in(struct ss_shm *s, uint32_t kind,
+                         const struct ss_hframe *f, unsigned callee,
+                         unsigned via, unsigned interrupted, int errno_after);
+
 void ss_record(uint32_t kind, const struct ss_hframe *f, unsigned callee,
                unsigned via, unsigned interrupted, int errno_after) {
   struct ss_shm *s = ss_shm;
   if (!s)
     return;
+  int saved_errno = errno;
+  ss_record_in(s, kind, f, callee, via, interrupted, errno_after);
+  errno = saved_errno;
+}
+
+static void ss_record_in(struct ss_shm *s, uint32_t kind,
+                         const struct ss_hframe *f, unsigned callee,
+                         unsigned via, unsigned interrupted, int errno_after) {
   uint64_t key = ss_mix(ss_mix(ss_mix(kind, (uint64_t)f->sig), f->handler),
                         ss_mix(callee, interrupted));
   uint32_t n = atomic_load_explicit((_Atomic uint32_t *)&s->nfindings,

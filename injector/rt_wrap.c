@@ -7,6 +7,7 @@
  * reentrancy when the interrupted frame was inside the same family.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,19 +112,19 @@ void ss_resolve_all(void) {
  */
 
 /* Called on entry when a handler is active, the runtime itself is running,
- * or fn is armed. Returns a token for ss_leave (handler depth + 1, or 0). */
-static __attribute__((noinline)) unsigned ss_enter_slow(struct ss_tls *t,
-                                                        unsigned fn) {
-  if (t->exempt)
-    return 0;
-  if (ss_armed[fn])
-    ss_on_event(fn);
+ * or fn is armed. Returns a token for ss_leave (handler depth, or 0). */
+static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
   if (t->in_runtime) {
+    /* the runtime's own code called an interposed function: a bug here */
     if (ss_shm)
       atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->runtime_violations,
                                 1, memory_order_relaxed);
     return 0;
   }
+  if (t->exempt)
+    return 0;
+  if (ss_armed[fn])
+    ss_on_event(fn);
   if (t->depth == 0 || !ss_shm)
     return 0;
   ss_frames_prune(t, (uintptr_t)__builtin_frame_address(0));
@@ -141,6 +142,14 @@ static __attribute__((noinline)) unsigned ss_enter_slow(struct ss_tls *t,
   t->in_runtime--;
   f->unsafe_depth++;
   return t->depth;
+}
+
+static __attribute__((noinline)) unsigned ss_enter_slow(struct ss_tls *t,
+                                                        unsigned fn) {
+  int saved_errno = errno; /* nothing here may change what the caller sees */
+  unsigned tok = ss_detect(t, fn);
+  errno = saved_errno;
+  return tok;
 }
 
 static inline unsigned ss_enter(unsigned fn) {

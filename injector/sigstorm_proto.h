@@ -191,10 +191,11 @@ struct ss_shm {
   uint32_t finding_size;
   uint32_t flags;
   struct ss_schedule sched;
-  /* counters (atomic) */
-  uint64_t signals_fired;
-  uint64_t signals_handled;
-  uint64_t procs_dropped;
+  /* counters (atomic); the two hot ones on cache lines of their own, as the
+   * injector and the target's threads bump them concurrently */
+  _Alignas(64) uint64_t signals_fired;
+  _Alignas(64) uint64_t signals_handled;
+  _Alignas(64) uint64_t procs_dropped;
   uint64_t modules_dropped;
   uint64_t findings_dropped;
   uint64_t runtime_violations; /* unsafe calls made by the runtime itself */
