@@ -84,7 +84,11 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
       struct ss_slot *s = &slots[j];
       uint64_t seed =
           cp->single ? cp->c->seed : ss_run_seed(cp->c->seed, started);
-      if (cp->c->schedule_spec) {
+      if (cp->c->no_inject) {
+        memset(&s->sched, 0, sizeof s->sched);
+        s->sched.seed = seed;
+        snprintf(s->text, sizeof s->text, "none");
+      } else if (cp->c->schedule_spec) {
         s->sched = cp->c->sched;
         s->sched.seed = seed;
         ss_schedule_format(&s->sched, s->text, sizeof s->text);

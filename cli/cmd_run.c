@@ -118,11 +118,14 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
   rep.injector = strdup(c->no_inject ? "none" : "thread");
   rep.mode = strdup(mode);
   rep.seed = c->seed;
-  rep.schedule = strdup(c->schedule_spec ? c->sched.text : "random");
+  rep.schedule = strdup(c->no_inject       ? "none"
+                        : c->schedule_spec ? c->sched.text
+                                           : "random");
   rep.exit_code = -1;
 
   ss_campaign_stats st;
   int rc = ss_campaign_run(cp, &rep, &st);
+  rep.runtime_violations = st.violations;
   int status;
   if (rc < 0) {
     status = SS_EXIT_INTERNAL;

@@ -217,9 +217,11 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
   sum->dropped =
       shm->findings_dropped + shm->modules_dropped + shm->procs_dropped;
   static ss_modref mods[SS_MAX_MODULES];
-  /* the first reentrancy explains a crash, hang or corruption that follows */
+  /* the first reentrancy (else the first unsafe call) of the run explains a
+   * crash, hang or corruption that follows */
   const ss_finding_info *cause = NULL;
   char cause_sig[17] = "";
+  int cause_is_reentrancy = 0;
   uint32_t nf =
       shm->nfindings < SS_MAX_FINDINGS ? shm->nfindings : SS_MAX_FINDINGS;
   for (uint32_t i = 0; i < nf; i++) {
@@ -268,8 +270,13 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
         ss_sym_unwind(ctx->sym, mods, nm, &rec->intr_regs, &rec->intr_stack,
                       NULL, 64, &f.interrupted_stack);
     }
-    if (rec->kind == SS_K_REENTRANCY && !cause_sig[0])
+    /* a reentrancy explains what follows better than an unsafe call */
+    if (rec->kind == SS_K_REENTRANCY && !cause_is_reentrancy) {
       memcpy(cause_sig, f.signature, sizeof cause_sig);
+      cause_is_reentrancy = 1;
+    } else if (rec->kind == SS_K_UNSAFE_CALL && !cause_sig[0]) {
+      memcpy(cause_sig, f.signature, sizeof cause_sig);
+    }
     if (ss_report_add(rep, &f) < 0)
       return -1;
     sum->findings++;

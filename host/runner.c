@@ -384,6 +384,7 @@ static void ss_reap(ss_run *r) {
     r->pidfd = -1;
   }
   r->pid = -r->pid; /* ended; keep the number for reports */
+  r->done = 1;
 }
 
 static void ss_stop(ss_run *r, enum ss_run_end why) {
@@ -403,6 +404,10 @@ void ss_run_kill(ss_run *r) {
 }
 
 int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms) {
+  /* a run reaped by an earlier call, not yet handed out */
+  for (size_t i = 0; i < n; i++)
+    if (runs[i] && runs[i]->done)
+      return (int)i;
   struct pollfd pfd[2 * 64];
   size_t map[2 * 64], np = 0;
   uint64_t now = ss_mono_ns();
@@ -440,7 +445,7 @@ int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms) {
     ss_run *r = runs[i];
     if (r && r->pid > 0 && r->pidfd < 0) {
       ss_reap(r); /* no pidfd (old kernel): poll waitpid */
-      if (r->pid < 0)
+      if (r->done)
         return (int)i;
     }
   }
@@ -456,7 +461,7 @@ int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms) {
       ss_drain_stderr(r);
     else if (pfd[k].fd == r->pidfd) {
       ss_reap(r);
-      if (r->pid < 0 && ended < 0)
+      if (r->done && ended < 0)
         ended = (int)map[k];
     }
   }

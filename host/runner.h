@@ -44,6 +44,7 @@ typedef struct ss_run {
   int forward_stderr;
   uint64_t timeout_ns, stall_ns;
   enum ss_run_end end;
+  int done;       /* reaped: its end is known */
   int code;
   int term_sig;
   char *threads;  /* at a timeout/stall: "tid state syscall" lines */
@@ -60,8 +61,9 @@ char *ss_resolve_program(const char *prog, char *err, size_t errlen);
 /* Starts a run. 0, or -1 with one line in err (an internal error). */
 int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen);
 /* Waits up to timeout_ms for progress of any run; handles stderr, pidfd
- * readiness, timeouts and stalls. Returns the index of a run that ended,
- * or -1 if none ended in that time. */
+ * readiness, timeouts and stalls. Returns the index of a run that ended
+ * (the caller frees it before calling again), or -1 if none ended in that
+ * time. */
 int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms);
 /* Releases everything; the segment is unlinked. */
 void ss_run_free(ss_run *r);

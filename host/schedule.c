@@ -35,8 +35,7 @@ const char *ss_fn_display(unsigned fn) {
   if (!n)
     return NULL;
   size_t len = strlen(n);
-  if (len > 6 && strncmp(n, "__", 2) == 0 &&
-      strcmp(n + len - 4, "_chk") == 0) {
+  if (len > 6 && strncmp(n, "__", 2) == 0 && strcmp(n + len - 4, "_chk") == 0) {
     if (!names[fn][0])
       snprintf(names[fn], sizeof names[fn], "%.*s", (int)(len - 6), n + 2);
     return names[fn];

@@ -274,6 +274,8 @@ static void *ss_injector_main(void *arg) {
       wake = now + SS_IDLE_NS;
     ss_wait(ss_start_ns + wake, have_on);
   }
+  /* glibc frees the thread's resources on the way out: not ours to watch */
+  ss_t.in_runtime = 0;
   return NULL;
 }
 

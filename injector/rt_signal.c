@@ -315,12 +315,17 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
     atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_handled, 1,
                               memory_order_relaxed);
 
+  /* the handler is the program's code, even when the signal interrupted
+   * the runtime's own (then in_runtime is restored below) */
+  uint32_t saved_in_runtime = t->in_runtime;
+  t->in_runtime = 0;
   errno = saved_errno;
   if (h.flags & SA_SIGINFO)
     ((void (*)(int, siginfo_t *, void *))(ss_anyfn)h.handler)(sig, si, ucv);
   else
     h.handler(sig);
   int errno_after = errno;
+  t->in_runtime = saved_in_runtime;
 
   if (f) {
     atomic_signal_fence(memory_order_seq_cst);

@@ -137,7 +137,7 @@ static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
     f->outer = (uint16_t)fn;
     ss_record(SS_K_UNSAFE_CALL, f, fn, fn, SS_FN_NONE, 0);
   }
-  if (f->fam_at[fam] && !f->intr_in_runtime)
+  if (f->fam_at[fam] && !f->intr_in_runtime && fam != SS_FAM_FORMAT)
     ss_record(SS_K_REENTRANCY, f, fn, f->outer, f->fn_at[fam], 0);
   t->in_runtime--;
   f->unsafe_depth++;

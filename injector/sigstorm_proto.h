@@ -30,6 +30,7 @@
 enum ss_family {
   SS_FAM_ALLOC,
   SS_FAM_STDIO,
+  SS_FAM_FORMAT, /* no shared state: no reentrancy findings */
   SS_FAM_SYSLOG,
   SS_FAM_TIME,
   SS_FAM_EXIT,

@@ -69,6 +69,7 @@ typedef struct ss_report {
   uint64_t signals_handled;
   uint64_t timeouts;
   uint64_t crashes;
+  uint64_t runtime_violations; /* unsafe calls the runtime itself made */
   double elapsed_s;
   int exit_code;   /* run: target's exit code, -1 if killed */
   int term_signal; /* run: signal that killed the target, 0 if none */

@@ -11,12 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* glibc declares it only for old X/Open levels */
+extern __sighandler_t bsd_signal(int, __sighandler_t);
+
 static volatile sig_atomic_t hits[65];
 static volatile sig_atomic_t nested;
 static volatile sig_atomic_t saw_info_pid;
 static volatile sig_atomic_t saw_ucontext;
 
-static void h_plain(int sig) { hits[sig]++; }
+static void h_plain(int sig) {
+  hits[sig]++;
+}
 static void h_info(int sig, siginfo_t *si, void *uc) {
   hits[sig]++;
   saw_info_pid = si && si->si_pid == getpid();
@@ -91,8 +96,8 @@ int main(void) {
   printf("old USR2=%s\n", name(old.sa_handler));
   show(SIGUSR2);
   raise(SIGUSR2);
-  printf("hits USR2=%d info_pid=%d ucontext=%d\n", hits[SIGUSR2],
-         saw_info_pid, saw_ucontext);
+  printf("hits USR2=%d info_pid=%d ucontext=%d\n", hits[SIGUSR2], saw_info_pid,
+         saw_ucontext);
   /* replacing returns the SA_SIGINFO handler in oldact */
   sa.sa_handler = h_plain;
   sa.sa_flags = 0;

@@ -31,7 +31,7 @@ static void test_durations(void **state) {
   assert_int_equal(ns, 100);
   assert_int_equal(ss_parse_duration("0", &ns), 0);
   assert_int_equal(ns, 0);
-  assert_int_equal(ss_parse_duration("10", &ns), -1);   /* unit needed */
+  assert_int_equal(ss_parse_duration("10", &ns), -1); /* unit needed */
   assert_int_equal(ss_parse_duration("-1ms", &ns), -1);
   assert_int_equal(ss_parse_duration("1ly", &ns), -1);
   assert_int_equal(ss_parse_duration("", &ns), -1);
@@ -109,8 +109,7 @@ static void expect_error(const char *spec, const char *needle) {
   char err[256] = "";
   assert_int_equal(parse(spec, &s, err), -1);
   if (!strstr(err, needle))
-    fail_msg("error for '%s' is '%s', should mention '%s'", spec, err,
-             needle);
+    fail_msg("error for '%s' is '%s', should mention '%s'", spec, err, needle);
   assert_null(strchr(err, '\n'));
 }
 
@@ -211,22 +210,28 @@ static void test_classify(void **state) {
   (void)state;
   classify(SS_END_EXITED, 0, 0, "", NULL, NULL);
   classify(SS_END_EXITED, 3, 0, "usage: prog\n", NULL, NULL);
-  classify(SS_END_SIGNALED, 0, SIGABRT, "log line\nmalloc(): corrupted top size\n",
-           SS_KIND_HEAP_CORRUPTION, "malloc(): corrupted top size");
-  classify(SS_END_SIGNALED, 0, SIGABRT, "free(): double free detected in tcache 2\n",
+  classify(SS_END_SIGNALED, 0, SIGABRT,
+           "log line\nmalloc(): corrupted top size\n", SS_KIND_HEAP_CORRUPTION,
+           "malloc(): corrupted top size");
+  classify(SS_END_SIGNALED, 0, SIGABRT,
+           "free(): double free detected in tcache 2\n",
            SS_KIND_HEAP_CORRUPTION, "double free detected");
   classify(SS_END_SIGNALED, 0, SIGABRT, "double free or corruption (out)\n",
            SS_KIND_HEAP_CORRUPTION, "double free or corruption");
-  classify(SS_END_EXITED, 1, 0,
-           "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\n",
-           SS_KIND_SANITIZER, "heap-use-after-free");
+  classify(
+      SS_END_EXITED, 1, 0,
+      "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\n",
+      SS_KIND_SANITIZER, "heap-use-after-free");
   classify(SS_END_EXITED, 0, 0,
-           "WARNING: ThreadSanitizer: signal-unsafe call inside of a signal (pid=1)\n",
+           "WARNING: ThreadSanitizer: signal-unsafe call inside of a signal "
+           "(pid=1)\n",
            SS_KIND_SANITIZER, "signal-unsafe call");
-  classify(SS_END_EXITED, 0, 0, "x.c:3:5: runtime error: signed integer overflow\n",
+  classify(SS_END_EXITED, 0, 0,
+           "x.c:3:5: runtime error: signed integer overflow\n",
            SS_KIND_SANITIZER, "signed integer overflow");
   classify(SS_END_SIGNALED, 0, SIGSEGV, "", SS_KIND_CRASH, "SIGSEGV");
-  classify(SS_END_SIGNALED, 0, SIGUSR1, "", SS_KIND_DEFAULT_ACTION_DEATH, "SIGUSR1");
+  classify(SS_END_SIGNALED, 0, SIGUSR1, "", SS_KIND_DEFAULT_ACTION_DEATH,
+           "SIGUSR1");
   classify(SS_END_TIMEOUT, 0, 0, "", SS_KIND_HANG, "timeout");
 }
 

@@ -1,0 +1,251 @@
+/* regresshion: a model of CVE-2024-6387 ("regreSSHion"), OpenSSH before
+ * 9.8p1.
+ *
+ * An sshd-like server loop parses pre-authentication packets with heavy,
+ * varied use of the allocator (packet buffers, key-exchange and auth
+ * request strings, a growing reply buffer). At start it arms the login
+ * grace timer, alarm(LoginGraceTime), with a SIGALRM handler.
+ *
+ * The bug: the handler, like sshd's grace_alarm_handler -> sigdie(), logs
+ * "Timeout before authentication" through syslog(). syslog() is not
+ * async-signal-safe (signal-safety(7)): glibc's syslog formats with
+ * malloc'd memory (open_memstream) and takes locks. When SIGALRM lands while
+ * the main loop is inside malloc() or free(), the handler re-enters the
+ * allocator with its internal state half-updated: heap corruption (what the
+ * exploit used) or, when the process is multi-threaded, a self-deadlock on
+ * the arena lock.
+ *
+ * The fix (OpenSSH 9.8p1): the handler only calls _exit(), which is
+ * async-signal-safe. Compile with -DSS_MODEL_FIXED=1 for the fixed twin.
+ *
+ * Usage: regresshion [--packets N] [--seed N] [--grace SECONDS] [--input F]
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#ifndef SS_MODEL_FIXED
+#define SS_MODEL_FIXED 0
+#endif
+
+struct kex_request {
+  char *client_version;
+  char *kex_algorithms;
+  char *host_key_algorithms;
+  char *ciphers;
+  char *user;
+  char *auth_method;
+  unsigned char *cookie;
+  size_t cookie_len;
+};
+
+struct reply {
+  unsigned char *buf;
+  size_t len, cap;
+};
+
+static uint64_t rng_state;
+static uint64_t next_rand(void) {
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+#if !SS_MODEL_FIXED
+static const char *remote_ip = "203.0.113.7";
+static int remote_port = 52144;
+
+/* Like OpenSSH's sigdie(): log, then leave. */
+static void sigdie(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsyslog(LOG_INFO, fmt, ap); /* BUG: not async-signal-safe */
+  va_end(ap);
+  _exit(1);
+}
+#endif
+
+static void grace_alarm_handler(int sig) {
+  (void)sig;
+#if SS_MODEL_FIXED
+  _exit(1); /* 9.8p1: nothing but _exit() */
+#else
+  sigdie("Timeout before authentication for %s port %d", remote_ip,
+         remote_port);
+#endif
+}
+
+static char *dup_field(const unsigned char *p, size_t n) {
+  char *s = malloc(n + 1);
+  if (!s)
+    abort();
+  for (size_t i = 0; i < n; i++)
+    s[i] = (char)('a' + p[i] % 26);
+  s[n] = '\0';
+  return s;
+}
+
+static void reply_put(struct reply *r, const void *p, size_t n) {
+  if (r->len + n > r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    while (cap < r->len + n)
+      cap *= 2;
+    unsigned char *nb = realloc(r->buf, cap);
+    if (!nb)
+      abort();
+    r->buf = nb;
+    r->cap = cap;
+  }
+  memcpy(r->buf + r->len, p, n);
+  r->len += n;
+}
+
+/* Parses one packet into a request, builds a reply, frees everything. */
+static size_t handle_packet(const unsigned char *pkt, size_t len) {
+  struct kex_request *kr = calloc(1, sizeof *kr);
+  if (!kr)
+    abort();
+  size_t off = 0;
+  char **fields[] = {
+      &kr->client_version, &kr->kex_algorithms, &kr->host_key_algorithms,
+      &kr->ciphers,        &kr->user,           &kr->auth_method};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    size_t n = off < len ? pkt[off] % 64 : 0;
+    if (off + 1 + n > len)
+      n = off + 1 < len ? len - off - 1 : 0;
+    *fields[i] = dup_field(pkt + (off < len ? off + 1 : len), n);
+    off += 1 + n;
+  }
+  kr->cookie_len = 16 + (len % 48);
+  kr->cookie = malloc(kr->cookie_len);
+  if (!kr->cookie)
+    abort();
+  for (size_t i = 0; i < kr->cookie_len; i++)
+    kr->cookie[i] = pkt[i % len];
+
+  struct reply r = {0};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    char *name = strdup(*fields[i]);
+    if (!name)
+      abort();
+    reply_put(&r, name, strlen(name));
+    free(name);
+  }
+  reply_put(&r, kr->cookie, kr->cookie_len);
+  if (len > 200) { /* a large host key blob: past the tcache sizes */
+    unsigned char *blob = malloc(1024 + len * 4);
+    if (!blob)
+      abort();
+    memset(blob, 0x5a, 1024 + len * 4);
+    reply_put(&r, blob, 64);
+    free(blob);
+  }
+  size_t out = r.len;
+  free(r.buf);
+  free(kr->cookie);
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    free(*fields[i]);
+  free(kr);
+  return out;
+}
+
+static unsigned long parse_num(const char *s, const char *what) {
+  char *end;
+  unsigned long v = strtoul(s, &end, 10);
+  if (!*s || *end) {
+    fprintf(stderr, "regresshion: bad %s '%s'\n", what, s);
+    exit(2);
+  }
+  return v;
+}
+
+int main(int argc, char **argv) {
+  unsigned long packets = 50000, seed = 1, grace = 120;
+  const char *input = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--packets") == 0 && i + 1 < argc)
+      packets = parse_num(argv[++i], "--packets");
+    else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+      seed = parse_num(argv[++i], "--seed");
+    else if (strcmp(argv[i], "--grace") == 0 && i + 1 < argc)
+      grace = parse_num(argv[++i], "--grace");
+    else if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
+      input = argv[++i];
+    else {
+      fprintf(stderr, "usage: regresshion [--packets N] [--seed N] "
+                      "[--grace SECONDS] [--input FILE]\n");
+      return 2;
+    }
+  }
+  openlog("sshd", LOG_PID, LOG_AUTH);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = grace_alarm_handler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, NULL);
+  alarm((unsigned)grace);
+
+  unsigned char *data = NULL;
+  size_t data_len = 0;
+  if (input) {
+    FILE *f = fopen(input, "rb");
+    if (!f) {
+      perror(input);
+      return 2;
+    }
+    size_t cap = 0;
+    for (;;) {
+      if (data_len == cap) {
+        cap = cap ? cap * 2 : 4096;
+        if (cap > (1u << 24))
+          break;
+        unsigned char *nb = realloc(data, cap);
+        if (!nb)
+          abort();
+        data = nb;
+      }
+      size_t got = fread(data + data_len, 1, cap - data_len, f);
+      if (got == 0)
+        break;
+      data_len += got;
+    }
+    fclose(f);
+  }
+
+  rng_state = seed;
+  unsigned char pkt[512 + 8];
+  unsigned long total = 0, done = 0;
+  size_t in_off = 0;
+  for (; done < packets; done++) {
+    size_t len;
+    if (input) { /* length-prefixed records; stop at the end */
+      if (in_off >= data_len)
+        break;
+      len = 1 + data[in_off++] % 255;
+      if (len > data_len - in_off)
+        len = data_len - in_off;
+      if (len == 0)
+        break;
+      memcpy(pkt, data + in_off, len);
+      in_off += len;
+    } else {
+      uint64_t r = next_rand();
+      len = 16 + r % 400;
+      for (size_t i = 0; i < len; i += 8) {
+        uint64_t w = next_rand();
+        memcpy(pkt + i, &w, sizeof w);
+      }
+    }
+    total += handle_packet(pkt, len);
+  }
+  alarm(0);
+  free(data);
+  printf("processed %lu packets, %lu bytes\n", done, total);
+  return 0;
+}
