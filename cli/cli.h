@@ -78,7 +78,7 @@ extern volatile sig_atomic_t ss_interrupted;
        "wall-clock limit of one run (default 10s); past it: a hang finding"},  \
       {"stall", required_argument, SS_OPT_STALL, "T",                          \
        "after a finding, no CPU progress this long ends the run as a "         \
-       "deadlock/hang (default 500ms)"},                                       \
+       "deadlock/hang (default 200ms)"},                                       \
       {"report", required_argument, SS_OPT_REPORT, "DIR",                      \
        "write DIR/report.json and DIR/report.txt"},                            \
       {"no-inject", no_argument, SS_OPT_NO_INJECT, NULL,                       \

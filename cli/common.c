@@ -77,7 +77,7 @@ int ss_getopt(int argc, char **argv, const char *cmd, const char *synopsis,
 void ss_common_defaults(ss_common *c) {
   memset(c, 0, sizeof *c);
   c->timeout_ns = 10000000000ull;
-  c->stall_ns = 500000000ull;
+  c->stall_ns = 200000000ull;
 }
 
 static int ss_bad(const char *opt, const char *val, const char *why) {

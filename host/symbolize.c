@@ -166,8 +166,9 @@ static bool ss_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
   (void)dwfl;
   const struct ss_uctx *u = arg;
   const struct ss_stack *st = u->stack;
-  if (!st || addr < st->base || addr + sizeof(Dwarf_Word) > st->base + st->len)
-    return false;
+  if (!st || st->len < sizeof(Dwarf_Word) || addr < st->base ||
+      addr - st->base > st->len - sizeof(Dwarf_Word))
+    return false; /* outside the copy (written so that nothing wraps) */
   memcpy(result, st->bytes + (addr - st->base), sizeof *result);
   return true;
 }

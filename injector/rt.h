@@ -60,6 +60,9 @@ extern int ss_image_idx SS_HIDDEN; /* the entry whose modules we use */
 extern uint64_t ss_start_ns SS_HIDDEN;
 extern uintptr_t ss_self_lo SS_HIDDEN, ss_self_hi SS_HIDDEN; /* our text */
 extern uint8_t ss_armed[SS_FN_COUNT] SS_HIDDEN; /* on= windows watch fn */
+/* si_value of the injector's signals (sent with SI_QUEUE), so the
+ * trampoline can tell them from the program's own and others' */
+extern uintptr_t ss_cookie SS_HIDDEN;
 
 /* rt_core.c */
 SS_HIDDEN uint64_t ss_now_ns(void);

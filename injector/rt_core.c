@@ -24,6 +24,7 @@ int ss_image_idx = -1;
 uint64_t ss_start_ns;
 uintptr_t ss_self_lo, ss_self_hi;
 uint8_t ss_armed[SS_FN_COUNT];
+uintptr_t ss_cookie;
 
 uint64_t ss_now_ns(void) {
   struct timespec ts;
@@ -207,6 +208,7 @@ __attribute__((constructor(101))) static void ss_init(void) {
     return;
   ss_resolve_all();
   ss_start_ns = ss_now_ns();
+  ss_cookie = (uintptr_t)(ss_start_ns * 0x9e3779b97f4a7c15ull) | 1;
   dl_iterate_phdr(ss_self_cb, (void *)(uintptr_t)&ss_init);
   ss_shm = ss_attach();
   if (!ss_shm)

@@ -36,6 +36,7 @@ static _Atomic uint64_t ss_on_when[SS_MAX_WINDOWS]; /* trigger time, 0 none */
 static _Atomic int32_t ss_on_tid[SS_MAX_WINDOWS];
 static int32_t ss_inj_tid;
 static int32_t ss_inj_pid;
+static uid_t ss_inj_uid;
 static uint64_t ss_rng;
 
 static uint64_t ss_rand(void) {
@@ -159,8 +160,19 @@ static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
   }
   if (n == 0)
     tids[n++] = pid;
+  /* marked (SI_QUEUE, our cookie) unless forced: see the trampoline */
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_signo = sig;
+  si.si_code = SI_QUEUE;
+  si.si_pid = pid;
+  si.si_uid = ss_inj_uid;
+  si.si_value.sival_ptr = (void *)ss_cookie;
+  int force = (w->flags & SS_WF_FORCE) != 0;
   for (int i = 0; i < n; i++)
-    if (syscall(SYS_tgkill, (long)pid, (long)tids[i], (long)sig) == 0)
+    if ((force ? syscall(SYS_tgkill, (long)pid, (long)tids[i], (long)sig)
+               : syscall(SYS_rt_tgsigqueueinfo, (long)pid, (long)tids[i],
+                         (long)sig, &si)) == 0)
       atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_fired, 1,
                                 memory_order_relaxed);
 }
@@ -195,6 +207,7 @@ static void *ss_injector_main(void *arg) {
   ss_t.in_runtime = 1; /* it must make no interposed call: counted if it does */
   ss_inj_tid = ss_gettid();
   ss_inj_pid = (int32_t)syscall(SYS_getpid);
+  ss_inj_uid = (uid_t)syscall(SYS_getuid);
   ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
   const struct ss_schedule *sc = &ss_shm->sched;
   uint32_t nw = sc->nwindows < SS_MAX_WINDOWS ? sc->nwindows : SS_MAX_WINDOWS;

@@ -27,6 +27,10 @@ struct ss_uh {
 static struct ss_uh ss_uh_tab[SS_NSIG][SS_UH_RING];
 static _Atomic uint32_t ss_uh_seq[SS_NSIG]; /* 0: never set through us */
 static _Atomic uint64_t ss_sigintr;         /* siginterrupt() bits */
+/* The injector may fire sig: set only once the kernel (or a sanitizer's
+ * interceptor in front of it) has the trampoline, cleared before the
+ * handler goes away. */
+static _Atomic uint8_t ss_fireable[SS_NSIG];
 
 typedef int (*ss_sigaction_fn)(int, const struct sigaction *,
                                struct sigaction *);
@@ -56,11 +60,8 @@ static void ss_uh_put(int sig, ss_hfn handler, int flags) {
 }
 
 int ss_sig_has_handler(int sig) {
-  if (!ss_sig_tracked(sig))
-    return 0;
-  int known;
-  struct ss_uh h = ss_uh_get(sig, &known);
-  return known && h.handler != SIG_DFL && h.handler != SIG_IGN;
+  return ss_sig_tracked(sig) &&
+         atomic_load_explicit(&ss_fireable[sig], memory_order_acquire);
 }
 
 void ss_signal_init(void) {
@@ -84,6 +85,27 @@ static void ss_translate_old(int sig, const struct sigaction *k,
   (void)sig;
 }
 
+static uint8_t ss_sig_usable(ss_hfn h, int known) {
+  return known && h != SIG_DFL && h != SIG_IGN;
+}
+
+/* Whether the default action of sig ends the process. */
+static int ss_dfl_kills(int sig) {
+  switch (sig) {
+  case SIGCHLD:
+  case SIGCONT:
+  case SIGURG:
+  case SIGWINCH:
+  case SIGSTOP:
+  case SIGTSTP:
+  case SIGTTIN:
+  case SIGTTOU:
+    return 0;
+  default:
+    return 1;
+  }
+}
+
 static int ss_sigaction_impl(int sig, const struct sigaction *act,
                              struct sigaction *oldact) {
   if (!real_sigaction)
@@ -95,11 +117,24 @@ static int ss_sigaction_impl(int sig, const struct sigaction *act,
   struct ss_uh prev = ss_uh_get(sig, &prev_known);
   struct sigaction kold;
   int r;
+  if (act)
+    atomic_store(&ss_fireable[sig], 0);
   if (!act) {
     r = real_sigaction(sig, NULL, &kold);
   } else {
     ss_hfn h = act->sa_handler;
-    if (h == SIG_DFL || h == SIG_IGN) {
+    if (h == SIG_DFL && ss_dfl_kills(sig) && prev_known &&
+        prev.handler != SIG_DFL && prev.handler != SIG_IGN) {
+      /* The kernel keeps the trampoline: a signal the injector sent just
+       * before (it checked the handler, then this call removed it) is
+       * dropped instead of killing the program; any other signal gets the
+       * default action from the trampoline. */
+      ss_uh_put(sig, h, act->sa_flags);
+      struct sigaction k = *act;
+      k.sa_handler = SS_TRAMP;
+      k.sa_flags |= SA_SIGINFO;
+      r = real_sigaction(sig, &k, &kold);
+    } else if (h == SIG_DFL || h == SIG_IGN) {
       /* kernel first, then table: the trampoline never runs for it */
       r = real_sigaction(sig, act, &kold);
       if (r == 0)
@@ -117,6 +152,8 @@ static int ss_sigaction_impl(int sig, const struct sigaction *act,
           ss_uh_put(sig, prev.handler, prev.flags);
         errno = e;
       }
+      atomic_store(&ss_fireable[sig],
+                   ss_sig_usable(r == 0 ? h : prev.handler, prev_known || !r));
     }
   }
   if (r == 0 && oldact)
@@ -276,12 +313,17 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
   if (!known || h.handler == SIG_IGN)
     return;
   if (h.handler == SIG_DFL) {
+    if (si && si->si_code == SI_QUEUE && si->si_pid == getpid() &&
+        (uintptr_t)si->si_value.sival_ptr == ss_cookie)
+      return; /* ours, sent before the program removed its handler */
     ss_default_action(sig);
     errno = saved_errno;
     return;
   }
-  if (h.flags & SA_RESETHAND)
-    ss_uh_put(sig, SIG_DFL, h.flags); /* the kernel reset it */
+  if (h.flags & SA_RESETHAND) { /* the kernel reset it */
+    atomic_store(&ss_fireable[sig], 0);
+    ss_uh_put(sig, SIG_DFL, h.flags);
+  }
 
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   ss_frames_prune(t, sp);

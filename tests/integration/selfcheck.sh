@@ -25,7 +25,7 @@ jq_true "$T/py/report.json" '.runtime_violations == 0 and .signals_handled > 100
 
 # static: what the signal-path objects import
 objdir="$BUILD/injector/CMakeFiles/sigstorm_rt.dir"
-allowed='^(__errno_location|memcpy|memset|memmove|syscall|sigaltstack|sigemptyset|sigaddset|sigismember|sigfillset|clock_gettime|__stack_chk_fail|_GLOBAL_OFFSET_TABLE_|dlsym|ss_[a-z_]+|real_[a-z_]+|sigstorm_trampoline|ss_t)$'
+allowed='^(__errno_location|getpid|getuid|gettid|memcpy|memset|memmove|syscall|sigaltstack|sigemptyset|sigaddset|sigismember|sigfillset|clock_gettime|__stack_chk_fail|_GLOBAL_OFFSET_TABLE_|dlsym|ss_[a-z_]+|real_[a-z_]+|sigstorm_trampoline|ss_t)$'
 for o in rt_signal.c.o rt_record.c.o rt_wrap.c.o; do
   [ -f "$objdir/$o" ] || fail "missing $objdir/$o"
   bad=$(nm -u "$objdir/$o" | awk '{print $2}' | grep -Ev "$allowed" || true)

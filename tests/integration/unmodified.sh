@@ -37,7 +37,7 @@ PYEOF
 
 # SIGURG, SIGWINCH, SIGCHLD: ignored by default; 'force' fires them anyway
 check ls 'sig=SIGURG rate=5kHz force' ls -laR /usr/share/doc
-check ls-missing 'sig=SIGWINCH rate=5kHz force' ls /no/such/dir /usr
+check ls-missing 'sig=SIGWINCH rate=5kHz force' ls -laR /usr/share/doc /no/such/dir
 check sort 'sig=SIGCHLD rate=5kHz force' sort -n "$T/numbers"
 check gzip 'sig=SIGURG rate=5kHz force' gzip -c "$T/text"
 check python3 'sig=SIGUSR1 rate=2kHz' "$PY" "$T/prog.py"
