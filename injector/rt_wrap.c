@@ -10,12 +10,15 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 
+/* <stdio.h> is left out on purpose: with optimization it defines some of the
+ * functions wrapped here (vprintf, putchar, ...) as extern inlines, which
+ * clang will not let a definition follow. The wrappers only pass FILE
+ * pointers through. */
+typedef struct _IO_FILE FILE;
 #include "rt.h"
 
 /* The prototypes of the fortified variants are not in the headers. */
