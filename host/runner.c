@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gelf.h>
+#include <libelf.h>
+
 #include "util.h"
 
 extern char **environ;
@@ -105,21 +108,70 @@ static int ss_shm_create(ss_run *r, const ss_run_opts *o, char *err,
   return 0;
 }
 
-/* environ + LD_PRELOAD (ours first, the user's kept) + SIGSTORM_SHM. */
-static char **ss_child_env(const ss_run *r, const char *runtime) {
+/* Whether the ELF file at path has a DT_NEEDED entry starting with prefix. */
+static int ss_elf_needs(const char *path, const char *prefix) {
+  int found = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
+    if (fd >= 0)
+      close(fd);
+    return 0;
+  }
+  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+  Elf_Scn *scn = NULL;
+  while (e && !found && (scn = elf_nextscn(e, scn))) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+      continue;
+    Elf_Data *d = elf_getdata(scn, NULL);
+    for (size_t i = 0; d && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize;
+         i++) {
+      GElf_Dyn dyn;
+      if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+        continue;
+      const char *name = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+      if (name && strncmp(name, prefix, strlen(prefix)) == 0)
+        found = 1;
+    }
+  }
+  if (e)
+    elf_end(e);
+  close(fd);
+  return found;
+}
+
+/* environ + LD_PRELOAD (ours first, the user's kept) + SIGSTORM_SHM, and for
+ * a program linked with ASan's shared runtime, ASan told that a preloaded
+ * library before it is expected. */
+static char **ss_child_env(const ss_run *r, const char *runtime,
+                           const char *prog, char *owned[3]) {
   size_t n = 0;
   while (environ[n])
     n++;
-  char **env = calloc(n + 3, sizeof *env);
+  int asan = ss_elf_needs(prog, "libasan.so");
+  char **env = calloc(n + 4, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
   const char *old_preload = NULL;
+  const char *old_asan = NULL;
   for (size_t i = 0; i < n; i++) {
     if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0)
       old_preload = environ[i] + 11;
+    else if (asan && strncmp(environ[i], "ASAN_OPTIONS=", 13) == 0)
+      old_asan = environ[i] + 13;
     else if (strncmp(environ[i], SS_ENV_SHM "=", sizeof SS_ENV_SHM) != 0)
       env[k++] = environ[i];
+  }
+  char *asan_opts = NULL;
+  if (asan) {
+    size_t alen = (old_asan ? strlen(old_asan) : 0) + 64;
+    asan_opts = malloc(alen);
+    if (!asan_opts) {
+      free(env);
+      return NULL;
+    }
+    snprintf(asan_opts, alen, "ASAN_OPTIONS=verify_asan_link_order=0%s%s",
+             old_asan && *old_asan ? ":" : "", old_asan ? old_asan : "");
   }
   size_t len = strlen(runtime) + (old_preload ? strlen(old_preload) : 0) + 16;
   char *pre = malloc(len);
@@ -127,6 +179,7 @@ static char **ss_child_env(const ss_run *r, const char *runtime) {
   if (!pre || !shm) {
     free(pre);
     free(shm);
+    free(asan_opts);
     free(env);
     return NULL;
   }
@@ -134,22 +187,12 @@ static char **ss_child_env(const ss_run *r, const char *runtime) {
            old_preload && *old_preload ? ":" : "",
            old_preload ? old_preload : "");
   sprintf(shm, "%s=%s", SS_ENV_SHM, r->shm_path);
-  env[k++] = pre;
-  env[k++] = shm;
+  env[k++] = owned[0] = pre;
+  env[k++] = owned[1] = shm;
+  if (asan_opts)
+    env[k++] = owned[2] = asan_opts;
   env[k] = NULL;
   return env;
-}
-
-static void ss_child_env_free(char **env) {
-  size_t k = 0;
-  while (env[k])
-    k++;
-  /* the last two are ours */
-  if (k >= 2) {
-    free(env[k - 1]);
-    free(env[k - 2]);
-  }
-  free(env);
 }
 
 int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
@@ -166,7 +209,8 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
     snprintf(err, errlen, "pipe: %s", strerror(errno));
     return -1;
   }
-  char **env = ss_child_env(r, o->runtime);
+  char *owned[3] = {NULL, NULL, NULL};
+  char **env = ss_child_env(r, o->runtime, o->argv[0], owned);
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   posix_spawn_file_actions_init(&fa);
@@ -191,8 +235,9 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
       env ? posix_spawn(&r->pid, o->argv[0], &fa, &at, o->argv, env) : ENOMEM;
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
-  if (env)
-    ss_child_env_free(env);
+  for (int i = 0; i < 3; i++)
+    free(owned[i]);
+  free(env);
   close(pipefd[1]);
   if (rc != 0) {
     close(pipefd[0]);

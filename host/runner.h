@@ -44,7 +44,7 @@ typedef struct ss_run {
   int forward_stderr;
   uint64_t timeout_ns, stall_ns;
   enum ss_run_end end;
-  int done;       /* reaped: its end is known */
+  int done; /* reaped: its end is known */
   int code;
   int term_sig;
   char *threads;  /* at a timeout/stall: "tid state syscall" lines */

@@ -38,27 +38,27 @@ typedef struct ss_stack_trace {
 } ss_stack_trace;
 
 typedef struct ss_finding_info {
-  char *kind;        /* SS_KIND_* */
-  int signal;        /* 0 when none */
-  char *handler;     /* symbol of the program's handler, or NULL */
-  char *callee;      /* the unsafe function called, or NULL */
-  char *via;         /* outermost unsafe call in the handler, if not callee */
-  char *interrupted; /* function the signal interrupted, or NULL */
-  char *detail;      /* one line: glibc message, sanitizer headline, ... */
+  char *kind;         /* SS_KIND_* */
+  int signal;         /* 0 when none */
+  char *handler;      /* symbol of the program's handler, or NULL */
+  char *callee;       /* the unsafe function called, or NULL */
+  char *via;          /* outermost unsafe call in the handler, if not callee */
+  char *interrupted;  /* function the signal interrupted, or NULL */
+  char *detail;       /* one line: glibc message, sanitizer headline, ... */
   char signature[17]; /* 16 hex digits, see ss_signature() */
-  uint64_t count;    /* occurrences over all runs */
-  uint64_t runs;     /* runs in which it occurred */
-  uint64_t seed;     /* seed of the first run that found it */
-  char *schedule;    /* schedule of that run (canonical spec) */
-  long first_run;    /* index of that run, 0-based */
+  uint64_t count;     /* occurrences over all runs */
+  uint64_t runs;      /* runs in which it occurred */
+  uint64_t seed;      /* seed of the first run that found it */
+  char *schedule;     /* schedule of that run (canonical spec) */
+  long first_run;     /* index of that run, 0-based */
   int pid, tid;
   ss_stack_trace handler_stack;     /* handler side */
   ss_stack_trace interrupted_stack; /* interrupted side */
 } ss_finding_info;
 
 typedef struct ss_report {
-  char *target;   /* program path as given */
-  char **argv;    /* program arguments, argv[0] first */
+  char *target; /* program path as given */
+  char **argv;  /* program arguments, argv[0] first */
   int argc;
   char *injector; /* "thread" (in-target thread) */
   char *mode;     /* "run" or "stress" */
