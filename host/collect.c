@@ -71,7 +71,7 @@ int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
     *detail = ss_line_at(hit);
     return 1;
   }
-  char sb[16], buf[256];
+  char sb[24], buf[256];
   switch (run->end) {
   case SS_END_TIMEOUT:
   case SS_END_STALLED:

@@ -261,7 +261,7 @@ ss_append(char *buf, size_t cap, size_t *n, const char *fmt, const char *val) {
 
 void ss_schedule_format(const struct ss_schedule *s, char *buf, size_t cap) {
   size_t n = 0;
-  char d[32], sb[16];
+  char d[32], sb[24];
   buf[0] = '\0';
   for (uint32_t i = 0; i < s->nwindows && i < SS_MAX_WINDOWS; i++) {
     const struct ss_window *w = &s->w[i];

@@ -172,14 +172,3 @@ int ss_signal_parse(const char *s) {
   }
   return 0;
 }
-
-const char *ss_signal_name(int sig, char buf[16]) {
-  const char *a = sig > 0 ? sigabbrev_np(sig) : NULL;
-  if (a)
-    snprintf(buf, 16, "SIG%s", a);
-  else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-    snprintf(buf, 16, "SIGRTMIN+%d", sig - SIGRTMIN);
-  else
-    snprintf(buf, 16, "SIG%d", sig);
-  return buf;
-}

@@ -37,7 +37,7 @@ char *ss_read_file(const char *path, size_t *len);
 
 /* The signal named "SIGALRM", "alrm", "14", "RTMIN+3"; 0 if unknown. */
 int ss_signal_parse(const char *s);
-/* "SIGALRM" for 14; "SIG<n>" for unnamed ones (static buffer per call). */
-const char *ss_signal_name(int sig, char buf[16]);
+/* ss_signal_name, the reverse, is in reports/finding.h. */
+#include "reports/finding.h"
 
 #endif

@@ -1,6 +1,8 @@
 /* finding.c: the finding model: signatures, dedup, ownership. */
 #include "finding.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,17 @@ void ss_signature(const char *kind, const char *handler, const char *callee,
   for (int i = 15; i >= 0; i--, h >>= 4)
     out[i] = hex[h & 15];
   out[16] = '\0';
+}
+
+const char *ss_signal_name(int sig, char buf[24]) {
+  const char *a = sig > 0 ? sigabbrev_np(sig) : NULL;
+  if (a)
+    snprintf(buf, 24, "SIG%s", a);
+  else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+    snprintf(buf, 24, "SIGRTMIN+%d", sig - SIGRTMIN);
+  else
+    snprintf(buf, 24, "SIG%d", sig);
+  return buf;
 }
 
 void ss_report_init(ss_report *r) {

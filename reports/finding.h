@@ -83,6 +83,9 @@ typedef struct ss_report {
 void ss_signature(const char *kind, const char *handler, const char *callee,
                   const char *interrupted, char out[17]);
 
+/* "SIGALRM", "SIGRTMIN+3", "SIG99": the name reports and the CLI print. */
+const char *ss_signal_name(int sig, char buf[24]);
+
 void ss_report_init(ss_report *r);
 void ss_report_free(ss_report *r);
 /* Adds f (taking ownership of its strings and stacks) or, if a finding with

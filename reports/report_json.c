@@ -35,16 +35,7 @@ static json_object *frames(const ss_stack_trace *st) {
 
 static json_object *signal_name(int sig) {
   char buf[24];
-  const char *a = sig > 0 ? sigabbrev_np(sig) : NULL;
-  if (!sig)
-    return NULL;
-  if (a)
-    snprintf(buf, sizeof buf, "SIG%s", a);
-  else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-    snprintf(buf, sizeof buf, "SIGRTMIN+%d", sig - SIGRTMIN);
-  else
-    snprintf(buf, sizeof buf, "SIG%d", sig);
-  return json_object_new_string(buf);
+  return sig ? json_object_new_string(ss_signal_name(sig, buf)) : NULL;
 }
 
 char *ss_report_json_string(const ss_report *r) {

@@ -8,17 +8,6 @@
 
 #include "finding.h"
 
-static const char *sig_name(int sig, char buf[24]) {
-  const char *a = sig > 0 ? sigabbrev_np(sig) : NULL;
-  if (a)
-    snprintf(buf, 24, "SIG%s", a);
-  else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-    snprintf(buf, 24, "SIGRTMIN+%d", sig - SIGRTMIN);
-  else
-    snprintf(buf, 24, "signal %d", sig);
-  return buf;
-}
-
 /* Shell-quotes s for a copy-pasteable command line. */
 static void put_quoted(FILE *out, const char *s) {
   int plain = *s != '\0';
@@ -82,7 +71,7 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
   if (r->runs == 1 && r->mode && strcmp(r->mode, "run") == 0) {
     if (r->term_signal)
       fprintf(out, "  the target was killed by %s\n",
-              sig_name(r->term_signal, sb));
+              ss_signal_name(r->term_signal, sb));
     else if (r->exit_code >= 0)
       fprintf(out, "  the target exited with %d\n", r->exit_code);
   }
@@ -90,7 +79,7 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
     const ss_finding_info *f = &r->findings[i];
     fprintf(out, "\n[%s]", f->kind);
     if (f->signal)
-      fprintf(out, " %s", sig_name(f->signal, sb));
+      fprintf(out, " %s", ss_signal_name(f->signal, sb));
     if (f->handler)
       fprintf(out, " handler=%s", f->handler);
     if (f->callee)

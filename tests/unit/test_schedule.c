@@ -52,7 +52,7 @@ static void test_durations(void **state) {
 
 static void test_signals(void **state) {
   (void)state;
-  char b[16];
+  char b[24];
   assert_int_equal(ss_signal_parse("SIGALRM"), SIGALRM);
   assert_int_equal(ss_signal_parse("alrm"), SIGALRM);
   assert_int_equal(ss_signal_parse("10"), 10);
