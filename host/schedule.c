@@ -10,19 +10,8 @@
 #include "util.h"
 
 static const char *const ss_fn_names[SS_FN_COUNT] = {
-#define SS_FN(name, ...) [SS_FN_##name] = #name,
-#define SS_FV SS_FN
-#define SS_VA SS_FN
-#define SS_VV SS_FN
-#define SS_NR SS_FN
-#define SS_AL SS_FN
-#include "injector/unsafe_funcs.def"
-#undef SS_FN
-#undef SS_FV
-#undef SS_VA
-#undef SS_VV
-#undef SS_NR
-#undef SS_AL
+#define SS_EACH(name, fam) [SS_FN_##name] = #name,
+#include "injector/unsafe_funcs_each.h"
 };
 
 const char *ss_fn_name(unsigned fn) {

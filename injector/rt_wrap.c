@@ -37,19 +37,8 @@ void __vsyslog_chk(int, int, const char *, va_list);
 int __cxa_atexit(void (*)(void *), void *, void *);
 
 static const uint8_t ss_fn_family[SS_FN_COUNT] = {
-#define SS_FN(name, fam, ...) [SS_FN_##name] = SS_FAM_##fam,
-#define SS_FV SS_FN
-#define SS_VA SS_FN
-#define SS_VV SS_FN
-#define SS_NR SS_FN
-#define SS_AL SS_FN
-#include "unsafe_funcs.def"
-#undef SS_FN
-#undef SS_FV
-#undef SS_VA
-#undef SS_VV
-#undef SS_NR
-#undef SS_AL
+#define SS_EACH(name, fam) [SS_FN_##name] = SS_FAM_##fam,
+#include "unsafe_funcs_each.h"
 };
 
 /* ---- real functions ---------------------------------------------------------

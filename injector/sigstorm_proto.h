@@ -40,19 +40,8 @@ enum ss_family {
 };
 
 enum ss_fn_id {
-#define SS_FN(name, fam, ...) SS_FN_##name,
-#define SS_FV SS_FN
-#define SS_VA SS_FN
-#define SS_VV SS_FN
-#define SS_NR SS_FN
-#define SS_AL SS_FN
-#include "unsafe_funcs.def"
-#undef SS_FN
-#undef SS_FV
-#undef SS_VA
-#undef SS_VV
-#undef SS_NR
-#undef SS_AL
+#define SS_EACH(name, fam) SS_FN_##name,
+#include "unsafe_funcs_each.h"
   SS_FN_COUNT
 };
 #define SS_FN_NONE 0xffffu
