@@ -305,7 +305,11 @@ size_t ss_sym_unwind(ss_symbolizer *s, const ss_modref *mods, size_t nmods,
   if (out->n == 0 && !w.stopped) { /* at least the pc itself */
     ss_frame f;
     ss_lookup_at(s, mods, nmods, pc, pc, &f);
-    ss_push(&w, &f);
+    if (ss_push(&w, &f) < 0) {
+      free(f.func);
+      free(f.file);
+      free(f.module);
+    }
   }
   return out->n;
 }

@@ -309,7 +309,7 @@ void ss_injector_start(void) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
   pthread_t th;
   ss_t.exempt++; /* pthread_create allocates: not the program's calls */
   pthread_create(&th, &attr, ss_injector_main, NULL);
