@@ -61,12 +61,15 @@ static uint64_t next_rand(void) {
 static const char *remote_ip = "203.0.113.7";
 static int remote_port = 52144;
 
-/* Like OpenSSH's sigdie(): log, then leave. */
+/* Like OpenSSH's sigdie() -> sshlogv() -> do_log(): format the message,
+ * hand it to syslog(), then leave. */
 static void sigdie(const char *fmt, ...) {
+  char msgbuf[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsyslog(LOG_INFO, fmt, ap); /* BUG: not async-signal-safe */
+  vsnprintf(msgbuf, sizeof msgbuf, fmt, ap);
   va_end(ap);
+  syslog(LOG_INFO, "%.500s", msgbuf); /* BUG: not async-signal-safe */
   _exit(1);
 }
 #endif
