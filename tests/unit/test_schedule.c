@@ -229,6 +229,12 @@ static void test_classify(void **state) {
   classify(SS_END_EXITED, 0, 0,
            "x.c:3:5: runtime error: signed integer overflow\n",
            SS_KIND_SANITIZER, "signed integer overflow");
+  classify(SS_END_SIGNALED, 0, SIGABRT,
+           "Fatal glibc error: malloc assertion failure in sysmalloc: "
+           "(old_top == initial_top (av) && old_size == 0)\n",
+           SS_KIND_HEAP_CORRUPTION, "assertion failure in sysmalloc");
+  classify(SS_END_SIGNALED, 0, SIGABRT, "realloc(): invalid next size\n",
+           SS_KIND_HEAP_CORRUPTION, "invalid next size");
   classify(SS_END_SIGNALED, 0, SIGSEGV, "", SS_KIND_CRASH, "SIGSEGV");
   classify(SS_END_SIGNALED, 0, SIGUSR1, "", SS_KIND_DEFAULT_ACTION_DEATH,
            "SIGUSR1");
