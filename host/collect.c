@@ -25,7 +25,6 @@ static const char *const ss_glibc_heap_msgs[] = {
     "malloc(): unaligned tcache chunk detected",
     "*** Error in ",
     "Fatal glibc error: malloc assertion failure", /* glibc >= 2.36 */
-    "malloc: ",
     NULL};
 
 static char *ss_line_at(const char *p) {
