@@ -252,7 +252,7 @@ static void *ss_injector_main(void *arg) {
       if (w->kind == SS_WIN_ON)
         continue;
       if ((w->count && st->shots >= w->count) ||
-          (w->until_ns && st->next > w->until_ns)) {
+          (w->until_ns && (st->next > w->until_ns || now > w->until_ns))) {
         st->done = 1;
         continue;
       }
@@ -266,8 +266,8 @@ static void *ss_injector_main(void *arg) {
           st->shots++;
           st->next =
               w->kind == SS_WIN_AFTER ? UINT64_MAX : ss_next_after(w, st->next);
-          if (st->next < now && w->kind == SS_WIN_RATE)
-            st->next = now; /* fell behind: do not burst */
+          if (st->next < now && w->kind != SS_WIN_AFTER)
+            st->next = now; /* fell behind (or every=0): do not burst */
           if (w->kind == SS_WIN_AFTER)
             st->done = 1;
         }

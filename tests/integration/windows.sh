@@ -39,4 +39,15 @@ jq_true "$T/r/report.json" '([.findings[] | select(.kind == "default-action-deat
 sched_run 'sig=SIGUSR1 rate=20kHz until=10ms'
 f=$(fired)
 [ "$f" -ge 20 ] && [ "$f" -le 260 ] || fail "rate=20kHz until=10ms fired $f"
+# until= ends a window even when its period never advances (every=0) or the
+# injector falls behind it (every=1us): bench/spin prints when its handler
+# last counted a signal, in seconds from its start
+for s in 'every=0' 'every=1us' 'rate=5MHz'; do
+  "$SS" run --seed 4 --schedule "sig=SIGUSR1 $s until=50ms" --report "$T/r" \
+    -- "$BUILD/bench/spin" --seconds 0.5 >"$T/out" 2>"$T/err" || fail "spin under $s"
+  last=$(sed -n 's/.* last=\([0-9.]*\).*/\1/p' "$T/out")
+  [ -n "$last" ] || fail "$s: spin printed no last= ($(cat "$T/out"))"
+  awk -v l="$last" 'BEGIN { exit !(l > 0.0 && l < 0.25) }' ||
+    fail "$s until=50ms: signals still arrived at ${last}s of 0.5s"
+done
 echo "windows: ok"
