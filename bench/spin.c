@@ -1,37 +1,24 @@
-/* spin: a spinning target for the injector benchmark. A SIGUSR1 handler
- * counts; the main thread spins for --seconds S and prints the count. */
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-static volatile sig_atomic_t handled;
-
-static void on_usr1(int sig) {
-  (void)sig;
-  handled = handled + 1;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* spin: the target of the injector benchmark. A SIGUSR1 handler counts;
+ * the main thread spins for --seconds S (default 1.0) and prints
+ *   handled=<n> seconds=<s> first=<t> last=<t> window_handled=<n>
+ * (see spin_common.h). It sends nothing itself: run it under
+ *   sigstorm run --schedule 'sig=SIGUSR1 every=0 until=1s' -- bench/spin
+ */
+#include "spin_common.h"
 
 int main(int argc, char **argv) {
   double secs = 1.0;
-  if (argc > 2 && strcmp(argv[1], "--seconds") == 0)
-    secs = atof(argv[2]);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_usr1;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGUSR1, &sa, NULL);
-  double t0 = now(), t;
-  do
-    t = now();
-  while (t - t0 < secs);
-  printf("handled=%ld seconds=%.6f\n", (long)handled, t - t0);
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+      secs = spin_seconds_arg(argv[++i]);
+    } else {
+      fprintf(stderr, "usage: %s [--seconds S]\n", argv[0]);
+      return 2;
+    }
+  }
+  spin_install();
+  struct spin_result r;
+  spin_run(secs, NULL, &r);
+  spin_print(&r);
   return 0;
 }
