@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 
 void ss_log(const char *level, const char *fmt, ...) {
   va_list ap;
@@ -158,8 +159,10 @@ int ss_signal_parse(const char *s) {
     long off = 0;
     if (n[5]) {
       char *end;
+      errno = 0;
       off = strtol(n + 5, &end, 10);
-      if (*end || (n[5] != '+' && n[5] != '-'))
+      if (*end || (n[5] != '+' && n[5] != '-') || errno || off < -64 ||
+          off > 64)
         return 0;
     }
     long sig = base + off;
@@ -171,4 +174,20 @@ int ss_signal_parse(const char *s) {
       return i;
   }
   return 0;
+}
+
+int ss_mkdir_p(const char *dir) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
 }

@@ -37,6 +37,8 @@ char *ss_read_file(const char *path, size_t *len);
 
 /* The signal named "SIGALRM", "alrm", "14", "RTMIN+3"; 0 if unknown. */
 int ss_signal_parse(const char *s);
+/* mkdir -p: 0, or -1 with errno set. */
+int ss_mkdir_p(const char *dir);
 /* ss_signal_name, the reverse, is in reports/finding.h. */
 #include "reports/finding.h"
 
