@@ -152,8 +152,11 @@ static int ss_sigaction_impl(int sig, const struct sigaction *act,
           ss_uh_put(sig, prev.handler, prev.flags);
         errno = e;
       }
-      atomic_store(&ss_fireable[sig],
-                   ss_sig_usable(r == 0 ? h : prev.handler, prev_known || !r));
+      uint8_t ok = ss_sig_usable(r == 0 ? h : prev.handler, prev_known || !r);
+      atomic_store(&ss_fireable[sig], ok);
+      if (ok && ss_shm && sig <= 64 && ss_proc_idx >= 0)
+        atomic_fetch_or((_Atomic uint64_t *)&ss_shm->procs[ss_proc_idx].armed,
+                        1ull << (sig - 1));
     }
   }
   if (r == 0 && oldact)

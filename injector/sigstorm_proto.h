@@ -101,6 +101,8 @@ struct ss_proc {
   int32_t injector_tid; /* 0 when this image runs no injector thread */
   int32_t image;        /* index of the ss_proc whose modules this uses */
   uint64_t start_ns;    /* CLOCK_MONOTONIC */
+  uint64_t armed;       /* bit s-1: signal s has had a handler the injectors
+                           may fire at (atomic; set, never cleared) */
   char exe[SS_PATH_MAX];
 };
 
