@@ -23,10 +23,12 @@ sched_run 'sig=SIGUSR1 on=malloc#2000; sig=SIGUSR1 on=free#3000 +5us'
 # a K beyond the run's calls never fires
 sched_run 'sig=SIGUSR1 on=malloc#999999999'
 [ "$(fired)" = 0 ] || fail "an unreachable on= window fired"
-# until= bounds a periodic window: ~2 ms of 100 us periods
-sched_run 'sig=SIGUSR1 every=100us until=2ms'
+# until= bounds a periodic window: ~20 ms of 1 ms periods (the injector
+# thread may start a few ms late on a busy machine, and late shots are not
+# made up in a burst)
+sched_run 'sig=SIGUSR1 every=1ms until=20ms'
 f=$(fired)
-[ "$f" -ge 10 ] && [ "$f" -le 21 ] || fail "every=100us until=2ms fired $f"
+[ "$f" -ge 5 ] && [ "$f" -le 21 ] || fail "every=1ms until=20ms fired $f"
 # no handler for SIGUSR2: nothing is sent without force
 sched_run 'sig=SIGUSR2 every=100us count=5'
 [ "$(fired)" = 0 ] || fail "fired at a signal the program does not handle"
