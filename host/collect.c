@@ -164,6 +164,86 @@ static char *ss_sym_name(ss_symbolizer *sym, const ss_modref *mods, size_t nm,
   return name;
 }
 
+/* Where the record's signal landed, for converting the finding into an
+ * instruction window: the interposed function the thread was inside (else
+ * the one it had entered most), its count, and the pc as module + offset. */
+static void ss_fill_hint(ss_symbolizer *sym, const ss_modref *mods, size_t nm,
+                         const struct ss_finding *rec, ss_window_hint *h) {
+  memset(h, 0, sizeof *h);
+  unsigned fn = rec->interrupted;
+  h->inside = fn < SS_FN_COUNT;
+  if (fn >= SS_FN_COUNT) {
+    uint32_t best = 0;
+    for (unsigned i = 0; i < SS_FN_COUNT; i++)
+      if (rec->calls[i] > best) {
+        best = rec->calls[i];
+        fn = i;
+      }
+    if (fn >= SS_FN_COUNT)
+      return;
+  }
+  const char *name = ss_fn_name(fn);
+  if (!name || !rec->calls[fn])
+    return;
+  h->valid = 1;
+  h->inside = rec->interrupted < SS_FN_COUNT;
+  h->sig = rec->sig;
+  snprintf(h->fn, sizeof h->fn, "%s", name);
+  h->k = rec->calls[fn];
+  h->main_thread = rec->tid == rec->pid;
+  uint64_t pc = rec->interrupted_pc;
+  for (size_t i = 0; i < nm; i++)
+    if (pc >= mods[i].lo && pc < mods[i].hi) {
+      snprintf(h->module, sizeof h->module, "%s", mods[i].path);
+      h->off = pc - mods[i].bias;
+      ss_frame f;
+      memset(&f, 0, sizeof f);
+      if (ss_sym_lookup(sym, mods, nm, pc, &f) == 0 && f.func &&
+          f.off <= pc - mods[i].bias)
+        h->func_off = pc - f.off - mods[i].bias;
+      free(f.func);
+      free(f.file);
+      free(f.module);
+      break;
+    }
+}
+
+int ss_collect_locate(ss_symbolizer *sym, const struct ss_shm *shm, int32_t pid,
+                      uint64_t pc, ss_frame *out) {
+  static ss_modref mods[SS_MAX_MODULES];
+  memset(out, 0, sizeof *out);
+  out->pc = pc;
+  uint32_t np = shm->nprocs < SS_MAX_PROCS ? shm->nprocs : SS_MAX_PROCS;
+  int image = -1;
+  for (uint32_t i = 0; i < np; i++)
+    if (shm->procs[i].state == 2 && shm->procs[i].pid == pid)
+      image = shm->procs[i].image;
+  if (image < 0)
+    return -1;
+  size_t nm = ss_modules_of(shm, image, mods, SS_MAX_MODULES);
+  int rc = ss_sym_lookup(sym, mods, nm, pc, out);
+  if (!out->module)
+    for (size_t i = 0; i < nm; i++)
+      if (pc >= mods[i].lo && pc < mods[i].hi)
+        out->module = strdup(mods[i].path);
+  return rc;
+}
+
+uint64_t ss_collect_bias(const struct ss_shm *shm, int32_t pid,
+                         const char *module) {
+  uint32_t np = shm->nprocs < SS_MAX_PROCS ? shm->nprocs : SS_MAX_PROCS;
+  int image = -1;
+  for (uint32_t i = 0; i < np; i++)
+    if (shm->procs[i].state == 2 && shm->procs[i].pid == pid)
+      image = shm->procs[i].image;
+  uint32_t nm = shm->nmodules < SS_MAX_MODULES ? shm->nmodules : SS_MAX_MODULES;
+  for (uint32_t i = 0; i < nm; i++)
+    if (shm->modules[i].state == 2 && shm->modules[i].proc == image &&
+        strcmp(shm->modules[i].path, module) == 0)
+      return shm->modules[i].bias;
+  return UINT64_MAX;
+}
+
 static int ss_is_runtime_frame(const ss_frame *f) {
   if (!f->module)
     return 0;
@@ -259,6 +339,7 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     f.pid = rec->pid;
     f.tid = rec->tid;
     ss_signature(f.kind, f.handler, f.callee, f.interrupted, f.signature);
+    ss_fill_hint(ctx->sym, mods, nm, rec, &f.hint);
     const ss_finding_info *old = ss_report_find(rep, f.signature);
     if (!old || old->handler_stack.n == 0) {
       if (rec->handler_regs.arch) {
@@ -292,6 +373,7 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     f.kind = kind;
     f.detail = detail;
     if (cause) {
+      f.hint = cause->hint;
       f.signal = cause->signal;
       f.handler = ss_dup_or_null(cause->handler);
       f.callee = ss_dup_or_null(cause->callee);

@@ -34,4 +34,13 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
 int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
                     char **kind, char **detail);
 
+/* Symbolizes pc of process pid of a run (its modules from the segment):
+ * function, offset, module. 0 when the function is known. */
+int ss_collect_locate(ss_symbolizer *sym, const struct ss_shm *shm, int32_t pid,
+                      uint64_t pc, ss_frame *out);
+/* The load bias of module (path as recorded) in process pid, UINT64_MAX
+ * when not loaded. */
+uint64_t ss_collect_bias(const struct ss_shm *shm, int32_t pid,
+                         const char *module);
+
 #endif

@@ -1,4 +1,5 @@
 #include "runner.h"
+#include "ptrace.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,8 +75,8 @@ static int ss_shm_create(ss_run *r, const ss_run_opts *o, char *err,
   for (size_t i = 0; i < 3 && fd < 0; i++) {
     if (!dirs[i] || access(dirs[i], W_OK) < 0)
       continue;
-    snprintf(r->shm_path, sizeof r->shm_path, "%s/sigstorm.%d.%u", dirs[i],
-             (int)getpid(), counter++);
+    snprintf(r->shm_path, sizeof r->shm_path, "%s/sigstorm.%010d.%010u",
+             dirs[i], (int)getpid(), counter++);
     fd = open(r->shm_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   }
   if (fd < 0) {
@@ -142,25 +143,32 @@ static int ss_elf_needs(const char *path, const char *prefix) {
 /* environ + LD_PRELOAD (ours first, the user's kept) + SIGSTORM_SHM, and for
  * a program linked with ASan's shared runtime, ASan told that a preloaded
  * library before it is expected. */
-static char **ss_child_env(const ss_run *r, const char *runtime,
-                           const char *prog, char *owned[3]) {
-  size_t n = 0;
-  while (environ[n])
+static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
+                           char *owned[3]) {
+  const char *runtime = o->runtime;
+  const char *prog = o->argv[0];
+  char *const none[] = {NULL};
+  char *const *src = o->clean_env ? none : environ;
+  size_t n = 0, nx = 0;
+  while (src[n])
     n++;
+  while (o->env_extra && o->env_extra[nx])
+    nx++;
   int asan = ss_elf_needs(prog, "libasan.so");
-  char **env = calloc(n + 4, sizeof *env);
+  char **env = calloc(n + nx + 4, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
   const char *old_preload = NULL;
   const char *old_asan = NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0)
-      old_preload = environ[i] + 11;
-    else if (asan && strncmp(environ[i], "ASAN_OPTIONS=", 13) == 0)
-      old_asan = environ[i] + 13;
-    else if (strncmp(environ[i], SS_ENV_SHM "=", sizeof SS_ENV_SHM) != 0)
-      env[k++] = environ[i];
+  for (size_t i = 0; i < n + nx; i++) {
+    char *e = i < n ? src[i] : o->env_extra[i - n];
+    if (strncmp(e, "LD_PRELOAD=", 11) == 0)
+      old_preload = e + 11;
+    else if (asan && strncmp(e, "ASAN_OPTIONS=", 13) == 0)
+      old_asan = e + 13;
+    else if (strncmp(e, SS_ENV_SHM "=", sizeof SS_ENV_SHM) != 0)
+      env[k++] = e;
   }
   char *asan_opts = NULL;
   if (asan) {
@@ -210,13 +218,39 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
     return -1;
   }
   char *owned[3] = {NULL, NULL, NULL};
-  char **env = ss_child_env(r, o->runtime, o->argv[0], owned);
+  char **env = ss_child_env(r, o, owned);
+  if (o->ptrace) {
+    r->errfd = pipefd[0];
+    fcntl(r->errfd, F_SETFL, O_NONBLOCK);
+    r->err = malloc(SS_ERRBUF + 1);
+    if (r->err)
+      r->err[0] = '\0';
+    int rc =
+        env && r->err ? ss_pt_start(r, o, env, pipefd[1], o->stdin_path) : -1;
+    if (!env || !r->err)
+      snprintf(o->ptrace->err, sizeof o->ptrace->err, "out of memory");
+    for (int i = 0; i < 3; i++)
+      free(owned[i]);
+    free(env);
+    close(pipefd[1]);
+    if (rc < 0) {
+      snprintf(err, errlen, "%s", o->ptrace->err);
+      return -1;
+    }
+    if (!r->done)
+      r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+    else
+      ss_run_take_stderr(r);
+    return 0;
+  }
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&at);
+  if (!o->interactive || o->stdin_path)
+    posix_spawn_file_actions_addopen(
+        &fa, 0, o->stdin_path ? o->stdin_path : "/dev/null", O_RDONLY, 0);
   if (!o->interactive) {
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   }
   posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
@@ -301,6 +335,11 @@ static void ss_drain_stderr(ss_run *r) {
     }
     return;
   }
+}
+
+void ss_run_take_stderr(ss_run *r) {
+  if (r->errfd >= 0)
+    ss_drain_stderr(r);
 }
 
 /* CPU time (ticks) of the run's threads except the injector. */

@@ -21,6 +21,12 @@ typedef struct ss_run_opts {
   uint64_t timeout_ns; /* wall-clock limit, 0 = none */
   uint64_t stall_ns;   /* after a finding: no CPU progress this long */
   int interactive;     /* run: inherit stdin/stdout, copy stderr */
+  /* replay: a fixed environment (only env_extra, then ours), stdin from a
+   * file, and the out-of-process injector with its plan */
+  int clean_env;
+  char *const *env_extra; /* NAME=VALUE..., NULL-terminated, or NULL */
+  const char *stdin_path; /* NULL: /dev/null (or inherited if interactive) */
+  struct ss_pt_plan *ptrace;
 } ss_run_opts;
 
 enum ss_run_end {
@@ -65,6 +71,8 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen);
  * (the caller frees it before calling again), or -1 if none ended in that
  * time. */
 int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms);
+/* Reads what the target wrote to stderr so far into r->err. */
+void ss_run_take_stderr(ss_run *r);
 /* Releases everything; the segment is unlinked. */
 void ss_run_free(ss_run *r);
 /* Kills a run still in flight (its whole process group). */

@@ -62,6 +62,7 @@ void ss_finding_free(ss_finding_info *f) {
   free(f->interrupted);
   free(f->detail);
   free(f->schedule);
+  free(f->reproducer);
   ss_stack_free(&f->handler_stack);
   ss_stack_free(&f->interrupted_stack);
   memset(f, 0, sizeof *f);

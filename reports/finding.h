@@ -37,6 +37,21 @@ typedef struct ss_stack_trace {
   size_t n;
 } ss_stack_trace;
 
+/* Where a signal of a time-based run landed, in terms an instruction
+ * window can reach (see sigstorm's case conversion): not in reports. */
+typedef struct ss_window_hint {
+  int valid;
+  int sig;
+  char fn[40];       /* an interposed function the thread had entered */
+  uint64_t k;        /* the thread's entries into fn when it landed */
+  int main_thread;   /* it landed on the process's initial thread */
+  int inside;        /* the thread was inside fn (else: fn is only the
+                        function it had entered most) */
+  char module[256];  /* the module of the interrupted pc ("" unknown) */
+  uint64_t off;      /* interrupted pc - the module's load bias */
+  uint64_t func_off; /* start of the function around it - bias (0 none) */
+} ss_window_hint;
+
 typedef struct ss_finding_info {
   char *kind;         /* SS_KIND_* */
   int signal;         /* 0 when none */
@@ -54,6 +69,8 @@ typedef struct ss_finding_info {
   int pid, tid;
   ss_stack_trace handler_stack;     /* handler side */
   ss_stack_trace interrupted_stack; /* interrupted side */
+  ss_window_hint hint;              /* first occurrence's landing place */
+  char *reproducer;                 /* case file written for it, or NULL */
 } ss_finding_info;
 
 typedef struct ss_report {

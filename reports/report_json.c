@@ -92,6 +92,7 @@ char *ss_report_json_string(const ss_report *r) {
     json_object_object_add(o, "runs", json_object_new_uint64(f->runs));
     json_object_object_add(o, "seed", json_object_new_uint64(f->seed));
     json_object_object_add(o, "schedule", str_or_null(f->schedule));
+    json_object_object_add(o, "reproducer", str_or_null(f->reproducer));
     json_object_object_add(o, "first_run", json_object_new_int64(f->first_run));
     json_object_object_add(o, "pid", json_object_new_int(f->pid));
     json_object_object_add(o, "tid", json_object_new_int(f->tid));

@@ -93,15 +93,27 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
             f->signature);
     if (f->detail)
       fprintf(out, "    %s\n", f->detail);
-    fprintf(out, "    reproduce: sigstorm run --seed %llu --schedule ",
-            (unsigned long long)f->seed);
-    put_quoted(out, f->schedule ? f->schedule : "");
-    fputs(" --", out);
-    for (int a = 0; a < r->argc; a++) {
-      fputc(' ', out);
-      put_quoted(out, r->argv[a]);
+    int timed = !r->mode || strcmp(r->mode, "run") == 0 ||
+                strcmp(r->mode, "stress") == 0;
+    if (f->reproducer) {
+      fputs("    reproduce: sigstorm replay ", out);
+      put_quoted(out, f->reproducer);
+      fputc('\n', out);
     }
-    fputc('\n', out);
+    if (timed) {
+      fprintf(out, "    %s: sigstorm run --seed %llu --schedule ",
+              f->reproducer ? "found with" : "reproduce",
+              (unsigned long long)f->seed);
+      put_quoted(out, f->schedule ? f->schedule : "");
+      fputs(" --", out);
+      for (int a = 0; a < r->argc; a++) {
+        fputc(' ', out);
+        put_quoted(out, r->argv[a]);
+      }
+      fputc('\n', out);
+    } else if (f->schedule && !f->reproducer) {
+      fprintf(out, "    window: %s\n", f->schedule);
+    }
     put_stack(out, "handler side", &f->handler_stack);
     put_stack(out, "interrupted side", &f->interrupted_stack);
   }
