@@ -40,6 +40,8 @@ typedef struct ss_common {
   const char *runtime;
   int no_inject;
   int no_fork_inject;
+  const char *cases_dir; /* --cases DIR, else DIR/cases of --report */
+  int no_cases;
 } ss_common;
 
 void ss_common_defaults(ss_common *c);
@@ -55,6 +57,9 @@ int ss_write_reports(const char *dir, const ss_report *r);
 
 int ss_cmd_run(int argc, char **argv);
 int ss_cmd_stress(int argc, char **argv);
+int ss_cmd_sweep(int argc, char **argv);
+int ss_cmd_replay(int argc, char **argv);
+int ss_cmd_regress(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM/SIGHUP in the host: stop, clean up, report. */
 extern volatile sig_atomic_t ss_interrupted;
@@ -67,6 +72,8 @@ extern volatile sig_atomic_t ss_interrupted;
 #define SS_OPT_STALL 257
 #define SS_OPT_NO_INJECT 258
 #define SS_OPT_NO_FORK_INJECT 259
+#define SS_OPT_CASES_DIR 260
+#define SS_OPT_NO_CASES 261
 #define SS_OPT_HELP 'h'
 
 #define SS_COMMON_OPTS                                                         \
@@ -80,7 +87,13 @@ extern volatile sig_atomic_t ss_interrupted;
        "after a finding, no CPU progress this long ends the run as a "         \
        "deadlock/hang (default 200ms)"},                                       \
       {"report", required_argument, SS_OPT_REPORT, "DIR",                      \
-       "write DIR/report.json and DIR/report.txt"},                            \
+       "write DIR/report.json, DIR/report.txt and a case per finding in "      \
+       "DIR/cases/"},                                                          \
+      {"cases", required_argument, SS_OPT_CASES_DIR, "DIR",                    \
+       "convert each finding into a confirmed case file (instruction "         \
+       "window) in DIR"},                                                      \
+      {"no-cases", no_argument, SS_OPT_NO_CASES, NULL,                         \
+       "write no case files (the conversion replays each finding)"},           \
       {"no-inject", no_argument, SS_OPT_NO_INJECT, NULL,                       \
        "detectors only: no injector thread (signals come from elsewhere)"},    \
       {"no-fork-inject", no_argument, SS_OPT_NO_FORK_INJECT, NULL,             \

@@ -6,6 +6,7 @@
 
 #include "campaign.h"
 #include "cli.h"
+#include "convert.h"
 
 uint64_t ss_random_seed(void);
 
@@ -145,6 +146,36 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
     if (st.dropped)
       SS_WARN("%llu records did not fit in the shared segment",
               (unsigned long long)st.dropped);
+  }
+  /* every finding of a time-based run becomes a case with an instruction
+   * window, confirmed by a replay */
+  char cases[4096];
+  const char *cdir = c->cases_dir;
+  if (!cdir && c->report_dir) {
+    snprintf(cases, sizeof cases, "%s/cases", c->report_dir);
+    cdir = cases;
+  }
+  if (rc == 0 && status == SS_EXIT_FINDINGS && cdir && !c->no_cases &&
+      !c->no_inject && !ss_interrupted) {
+    ss_symbolizer *sym = ss_sym_new();
+    ss_convert cv = {.dir = cdir,
+                     .prog_given = argv[first],
+                     .argv = targv,
+                     .args = targv + 1,
+                     .nargs = n - 1,
+                     .runtime = runtime,
+                     .mode = mode,
+                     .timeout_ns = c->timeout_ns,
+                     .stall_ns = c->stall_ns,
+                     .sym = sym};
+    uint64_t t0 = ss_mono_ns();
+    int nconv = sym ? ss_convert_findings(&cv, &rep) : -1;
+    if (nconv < 0)
+      status = SS_EXIT_INTERNAL;
+    else if (!cp->single || nconv)
+      SS_INFO("%d of %zu findings converted into case files in %s (%.1fs)",
+              nconv, rep.nfindings, cdir, (double)(ss_mono_ns() - t0) / 1e9);
+    ss_sym_free(sym);
   }
   if (rc == 0) {
     ss_report_write_text(cp->single ? stderr : stdout, &rep);

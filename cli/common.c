@@ -136,6 +136,12 @@ int ss_common_option(ss_common *c, int val, const char *arg) {
   case SS_OPT_NO_FORK_INJECT:
     c->no_fork_inject = 1;
     return 1;
+  case SS_OPT_CASES_DIR:
+    c->cases_dir = arg;
+    return 1;
+  case SS_OPT_NO_CASES:
+    c->no_cases = 1;
+    return 1;
   default:
     return 0;
   }

@@ -17,6 +17,10 @@ static const char ss_usage[] =
     "commands:\n"
     "  run      run PROG once under the runtime and report what went wrong\n"
     "  stress   run PROG many times with random signal schedules\n"
+    "  sweep    try every instruction window of a function (ptrace), one "
+    "by one\n"
+    "  replay   replay a reproducer (.case file) deterministically\n"
+    "  regress  replay every case of a corpus folder; compare with 'expect'\n"
     "  help     help on a command, or 'help schedule' for the schedule "
     "syntax\n"
     "  version  print the version\n"
@@ -84,23 +88,30 @@ int main(int argc, char **argv) {
     return SS_EXIT_USAGE;
   }
   const char *cmd = argv[1];
-  if (strcmp(cmd, "run") == 0 || strcmp(cmd, "stress") == 0) {
-    ss_host_signals();
-    return strcmp(cmd, "run") == 0 ? ss_cmd_run(argc - 1, argv + 1)
-                                   : ss_cmd_stress(argc - 1, argv + 1);
-  }
+  static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+  } cmds[] = {{"run", ss_cmd_run},
+              {"stress", ss_cmd_stress},
+              {"sweep", ss_cmd_sweep},
+              {"replay", ss_cmd_replay},
+              {"regress", ss_cmd_regress}};
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    if (strcmp(cmd, cmds[i].name) == 0) {
+      ss_host_signals();
+      return cmds[i].fn(argc - 1, argv + 1);
+    }
   if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
       strcmp(cmd, "-h") == 0) {
     if (argc > 2 && strcmp(argv[2], "schedule") == 0) {
       ss_help_schedule();
       return SS_EXIT_CLEAN;
     }
-    if (argc > 2 &&
-        (strcmp(argv[2], "run") == 0 || strcmp(argv[2], "stress") == 0)) {
-      char *hargv[] = {argv[2], "--help", NULL};
-      return strcmp(argv[2], "run") == 0 ? ss_cmd_run(2, hargv)
-                                         : ss_cmd_stress(2, hargv);
-    }
+    for (size_t i = 0; argc > 2 && i < sizeof cmds / sizeof cmds[0]; i++)
+      if (strcmp(argv[2], cmds[i].name) == 0) {
+        char *hargv[] = {argv[2], "--help", NULL};
+        return cmds[i].fn(2, hargv);
+      }
     fputs(ss_usage, stdout);
     return SS_EXIT_CLEAN;
   }
@@ -108,6 +119,8 @@ int main(int argc, char **argv) {
     printf("sigstorm 0.1.0\n");
     return SS_EXIT_CLEAN;
   }
-  SS_ERR("unknown command '%s' (commands: run, stress, help, version)", cmd);
+  SS_ERR("unknown command '%s' (commands: run, stress, sweep, replay, regress, "
+         "help, version)",
+         cmd);
   return SS_EXIT_USAGE;
 }
