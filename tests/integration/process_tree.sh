@@ -6,7 +6,7 @@
 prog="$BUILD/tests/treeprog"
 mkdir "$T/jail"
 "$prog" "$T/jail" >"$T/plain" 2>&1
-run_rc 1 "$SS" run --seed 1 --no-inject --report "$T/r" -- "$prog" "$T/jail"
+run_rc 1 "$SS" run --seed 1 --no-inject --no-cases --report "$T/r" -- "$prog" "$T/jail"
 diff -u "$T/plain" "$T/out" || fail "treeprog output differs under the runtime"
 jq_true "$T/r/report.json" '[.findings[] | select(.kind == "unsafe-call" and .handler == "on_usr1" and .callee == "malloc")] | length == 1' \
   "the fork child's unsafe call is missing"

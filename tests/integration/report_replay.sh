@@ -3,7 +3,7 @@
 # the same, and every finding replays with the seed and schedule it records.
 . "$(dirname "$0")/lib.sh"
 prog="$TARGETS/regresshion"
-run_rc 1 "$SS" stress --runs 300 --jobs 2 --seed 11 --report "$T/r" -- "$prog"
+run_rc 1 "$SS" stress --runs 300 --jobs 2 --seed 11 --no-cases --report "$T/r" -- "$prog"
 r="$T/r/report.json"
 jq empty "$r" || fail "report.json is not valid JSON"
 [ -s "$T/r/report.txt" ] || fail "report.txt missing"
@@ -38,7 +38,7 @@ for i in $(seq 0 $((n - 1))); do
   for try in $(seq 1 "$budget"); do
     rm -rf "$T/p"
     set +e
-    "$SS" run --seed "$seed" --schedule "$sched" --report "$T/p" -- "$prog" >/dev/null 2>&1
+    "$SS" run --seed "$seed" --schedule "$sched" --no-cases --report "$T/p" -- "$prog" >/dev/null 2>&1
     set -e
     if jq -e --arg s "$sig" '[.findings[] | select(.signature == $s)] | length == 1' "$T/p/report.json" >/dev/null; then
       ok=1

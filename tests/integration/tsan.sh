@@ -16,7 +16,7 @@ for m in regresshion malloc_in_handler stdio_in_handler; do
       -o "$T/$name" "$SRC/targets/$m.c"
     set +e
     "$SS" stress --runs 10 --jobs 2 --seed 3 --timeout 60s \
-      --schedule 'sig=handled after=2ms' --report "$T/r-$name" -- "$T/$name" >/dev/null 2>"$T/err"
+      --schedule 'sig=handled after=2ms' --no-cases --report "$T/r-$name" -- "$T/$name" >/dev/null 2>"$T/err"
     rc=$?
     set -e
     r="$T/r-$name/report.json"

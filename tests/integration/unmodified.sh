@@ -11,7 +11,7 @@ check() { # NAME SCHEDULE CMD...
   local want=$?
   set -e
   rm -rf "$T/r"
-  run_rc 0 "$SS" run --seed 7 --schedule "$sched" --report "$T/r" -- "$@"
+  run_rc 0 "$SS" run --seed 7 --schedule "$sched" --no-cases --report "$T/r" -- "$@"
   cmp -s "$T/plain.out" "$T/out" || fail "$name: stdout differs under the runtime"
   jq_true "$T/r/report.json" ".exit.code == $want" "$name: exit code differs (want $want)"
   jq_true "$T/r/report.json" '.findings == []' "$name: false positive"
