@@ -401,8 +401,7 @@ int ss_cmd_sweep(int argc, char **argv) {
         int known = 0;
         for (size_t j = 0; j < total.nfindings; j++)
           known |= strcmp(total.findings[j].signature, f->signature) == 0;
-        if (!known && t.cases_dir &&
-            strcmp(f->kind, SS_KIND_UNSAFE_CALL) != 0) {
+        if (!known && t.cases_dir) {
           char path[PATH_MAX];
           if (ss_write_finding_case(
                   t.cases_dir, argv[first], targv + 1, argc - first - 1, &w, f,
@@ -718,6 +717,8 @@ int ss_cmd_replay(int argc, char **argv) {
     }
     fprintf(stderr, "  the target ended: %s\n\n",
             ss_end_text(&res, eb, sizeof eb));
+    for (size_t i = 0; i < res.rep.nfindings; i++)
+      res.rep.findings[i].reproducer = strdup(c.path);
     res.rep.target = strdup(t.fixed ? c.fixed : c.target);
     res.rep.argc = c.nargs + 1;
     res.rep.argv = calloc((size_t)c.nargs + 2, sizeof *res.rep.argv);
@@ -849,7 +850,11 @@ int ss_cmd_regress(int argc, char **argv) {
            syn);
     return SS_EXIT_USAGE;
   }
-  const char *dir = argv[first];
+  char dirbuf[PATH_MAX];
+  snprintf(dirbuf, sizeof dirbuf, "%s", argv[first]);
+  for (size_t l = strlen(dirbuf); l > 1 && dirbuf[l - 1] == '/'; l--)
+    dirbuf[l - 1] = '\0';
+  const char *dir = dirbuf;
   struct stat sb;
   if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
     SS_ERR("regress: '%s': %s", dir,
