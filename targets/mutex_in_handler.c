@@ -1,0 +1,93 @@
+/* mutex_in_handler: a service with an in-memory log guarded by a mutex.
+ *
+ * The main loop appends a line to the log for every request it handles
+ * (log_append takes log_lock, formats, copies, releases). SIGUSR1 asks for
+ * a "rotate" line in the log.
+ *
+ * The bug: the SIGUSR1 handler calls log_append itself. pthread_mutex_lock
+ * is not async-signal-safe (signal-safety(7)): when SIGUSR1 lands while the
+ * main loop holds log_lock, the handler waits for a mutex that the frame it
+ * interrupted holds, on the same thread: a self-deadlock, forever.
+ *
+ * The fix: the self-pipe trick. The handler only write()s a byte to a pipe
+ * (async-signal-safe, errno saved); the main loop polls the pipe between
+ * requests and logs the rotation itself. Compile with -DSS_MODEL_FIXED=1.
+ *
+ * Usage: mutex_in_handler [--requests N]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef SS_MODEL_FIXED
+#define SS_MODEL_FIXED 0
+#endif
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_buf[1 << 16];
+static size_t log_len;
+static unsigned long log_lines;
+
+static void log_append(const char *what, unsigned long n) {
+  pthread_mutex_lock(&log_lock);
+  char line[96];
+  int k = snprintf(line, sizeof line, "%s %lu\n", what, n);
+  if (k > 0) {
+    if (log_len + (size_t)k >= sizeof log_buf)
+      log_len = 0; /* wrap: keep the tail */
+    memcpy(log_buf + log_len, line, (size_t)k);
+    log_len += (size_t)k;
+    log_lines++;
+  }
+  pthread_mutex_unlock(&log_lock);
+}
+
+#if SS_MODEL_FIXED
+static int wake[2];
+static void on_usr1(int sig) {
+  (void)sig;
+  int saved = errno;
+  char c = 'r';
+  ssize_t w = write(wake[1], &c, 1); /* async-signal-safe */
+  (void)w;
+  errno = saved;
+}
+#else
+static void on_usr1(int sig) {
+  (void)sig;
+  log_append("rotate", 0); /* BUG: takes log_lock from a signal handler */
+}
+#endif
+
+int main(int argc, char **argv) {
+  unsigned long requests = 300000;
+  if (argc > 2 && strcmp(argv[1], "--requests") == 0)
+    requests = strtoul(argv[2], NULL, 10);
+#if SS_MODEL_FIXED
+  if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) < 0)
+    return 2;
+#endif
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  unsigned long sum = 0;
+  for (unsigned long i = 0; i < requests; i++) {
+    sum += i * 2654435761ul >> 7; /* the request's work */
+    log_append("request", i);
+#if SS_MODEL_FIXED
+    char c;
+    while ((i & 63) == 0 && read(wake[0], &c, 1) == 1)
+      log_append("rotate", i);
+#endif
+  }
+  printf("requests=%lu lines=%lu sum=%lu\n", requests, log_lines, sum);
+  return 0;
+}
