@@ -267,8 +267,13 @@ static int ss_symq_mod(Dwfl_Module *m, void **ud, const char *name,
     GElf_Addr addr;
     const char *sn =
         dwfl_module_getsym_info(m, i, &sym, &addr, NULL, NULL, NULL);
-    if (!sn || strcmp(sn, q->func) != 0 || sym.st_shndx == SHN_UNDEF ||
-        addr == 0)
+    /* the debug file's symtab names versioned symbols func@@GLIBC_x (the
+     * default) or func@GLIBC_x (an old one): take the plain name or the
+     * default version */
+    size_t fl = strlen(q->func);
+    if (!sn || strncmp(sn, q->func, fl) != 0 ||
+        (sn[fl] && strncmp(sn + fl, "@@", 2) != 0) ||
+        sym.st_shndx == SHN_UNDEF || addr == 0)
       continue;
     int type = GELF_ST_TYPE(sym.st_info);
     int bind = GELF_ST_BIND(sym.st_info);
