@@ -107,6 +107,7 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
           .timeout_ns = cp->c->timeout_ns,
           .stall_ns = cp->c->stall_ns,
           .interactive = cp->single,
+          .glibc_checks = cp->c->glibc_checks,
       };
       char err[512];
       if (ss_run_start(&s->run, &o, err, sizeof err) < 0) {

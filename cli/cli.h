@@ -42,6 +42,7 @@ typedef struct ss_common {
   int no_fork_inject;
   const char *cases_dir; /* --cases DIR, else DIR/cases of --report */
   int no_cases;
+  int glibc_checks; /* --sanitizer glibc */
 } ss_common;
 
 void ss_common_defaults(ss_common *c);
@@ -74,6 +75,7 @@ extern volatile sig_atomic_t ss_interrupted;
 #define SS_OPT_NO_FORK_INJECT 259
 #define SS_OPT_CASES_DIR 260
 #define SS_OPT_NO_CASES 261
+#define SS_OPT_SANITIZER 262
 #define SS_OPT_HELP 'h'
 
 #define SS_COMMON_OPTS                                                         \
@@ -94,6 +96,8 @@ extern volatile sig_atomic_t ss_interrupted;
        "window) in DIR"},                                                      \
       {"no-cases", no_argument, SS_OPT_NO_CASES, NULL,                         \
        "write no case files (the conversion replays each finding)"},           \
+      {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc",              \
+       "glibc: run with glibc's own heap checks (malloc_check, perturb)"},     \
       {"no-inject", no_argument, SS_OPT_NO_INJECT, NULL,                       \
        "detectors only: no injector thread (signals come from elsewhere)"},    \
       {"no-fork-inject", no_argument, SS_OPT_NO_FORK_INJECT, NULL,             \

@@ -30,6 +30,8 @@
        "after a finding, no CPU progress this long ends the run (200ms)"},     \
       {"runtime", required_argument, SS_OPT_RUNTIME, "PATH",                   \
        "libsigstorm.so to preload (default: ../lib/ beside the binary)"},      \
+      {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc",              \
+       "glibc: run with glibc's own heap checks (malloc_check, perturb)"},     \
   {                                                                            \
     "help", no_argument, SS_OPT_HELP, NULL, "show this help"                   \
   }
@@ -270,7 +272,8 @@ int ss_cmd_sweep(int argc, char **argv) {
                     .argv = targv,
                     .timeout_ns = t.c.timeout_ns,
                     .stall_ns = t.c.stall_ns,
-                    .sym = ss_sym_new()};
+                    .sym = ss_sym_new(),
+                    .glibc_checks = t.c.glibc_checks};
   int status = SS_EXIT_CLEAN;
   char err[512], sb[24];
   ss_report total;
@@ -493,6 +496,7 @@ static int ss_case_replayer(const ss_case *c, const struct ss_tool *t,
   rp->stdin_path = input;
   rp->timeout_ns = c->timeout_ns ? c->timeout_ns : t->c.timeout_ns;
   rp->stall_ns = t->c.stall_ns;
+  rp->glibc_checks = t->c.glibc_checks;
   *owned_prog = prog;
   *owned_argv = argv;
   *owned_input = input;

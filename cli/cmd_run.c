@@ -167,7 +167,8 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
                      .mode = mode,
                      .timeout_ns = c->timeout_ns,
                      .stall_ns = c->stall_ns,
-                     .sym = sym};
+                     .sym = sym,
+                     .glibc_checks = c->glibc_checks};
     uint64_t t0 = ss_mono_ns();
     int nconv = sym ? ss_convert_findings(&cv, &rep) : -1;
     if (nconv < 0)

@@ -142,6 +142,18 @@ int ss_common_option(ss_common *c, int val, const char *arg) {
   case SS_OPT_NO_CASES:
     c->no_cases = 1;
     return 1;
+  case SS_OPT_SANITIZER:
+    if (strcmp(arg, "glibc") == 0) {
+      c->glibc_checks = 1;
+      return 1;
+    }
+    if (strcmp(arg, "none") == 0) {
+      c->glibc_checks = 0;
+      return 1;
+    }
+    return ss_bad("sanitizer", arg,
+                  "expected glibc or none (for asan, ubsan, tsan build the "
+                  "program with the sanitizer: see README)");
   default:
     return 0;
   }

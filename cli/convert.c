@@ -134,7 +134,8 @@ int ss_convert_findings(const ss_convert *cv, ss_report *rep) {
                     .argv = cv->argv,
                     .timeout_ns = cv->timeout_ns,
                     .stall_ns = cv->stall_ns,
-                    .sym = cv->sym};
+                    .sym = cv->sym,
+                    .glibc_checks = cv->glibc_checks};
   int converted = 0, rc = 0;
   struct ss_tried_set ts = {0};
   for (size_t i = 0; i < rep->nfindings && !ss_interrupted; i++) {

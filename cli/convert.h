@@ -14,6 +14,7 @@ typedef struct ss_convert {
   const char *mode; /* "run", "stress" */
   uint64_t timeout_ns, stall_ns;
   ss_symbolizer *sym;
+  int glibc_checks;
 } ss_convert;
 
 /* Converts every finding of rep that has a landing place and no case yet;

@@ -42,6 +42,7 @@ int ss_replay_once(const ss_replayer *rp, ss_pt_plan *plan, long index,
       .env_extra = rp->env,
       .stdin_path = rp->stdin_path,
       .ptrace = plan,
+      .glibc_checks = rp->glibc_checks,
   };
   ss_run run;
   plan->err[0] = '\0';

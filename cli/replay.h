@@ -18,6 +18,7 @@ typedef struct ss_replayer {
   uint64_t timeout_ns;
   uint64_t stall_ns;
   ss_symbolizer *sym;
+  int glibc_checks; /* --sanitizer glibc */
 } ss_replayer;
 
 /* The result of one replay. */

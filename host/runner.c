@@ -144,7 +144,7 @@ static int ss_elf_needs(const char *path, const char *prefix) {
  * a program linked with ASan's shared runtime, ASan told that a preloaded
  * library before it is expected. */
 static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
-                           char *owned[3]) {
+                           char *owned[4]) {
   const char *runtime = o->runtime;
   const char *prog = o->argv[0];
   char *const none[] = {NULL};
@@ -155,18 +155,24 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
   while (o->env_extra && o->env_extra[nx])
     nx++;
   int asan = ss_elf_needs(prog, "libasan.so");
-  char **env = calloc(n + nx + 4, sizeof *env);
+  char **env = calloc(n + nx + 7, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
   const char *old_preload = NULL;
   const char *old_asan = NULL;
+  const char *old_tun = NULL;
   for (size_t i = 0; i < n + nx; i++) {
     char *e = i < n ? src[i] : o->env_extra[i - n];
     if (strncmp(e, "LD_PRELOAD=", 11) == 0)
       old_preload = e + 11;
     else if (asan && strncmp(e, "ASAN_OPTIONS=", 13) == 0)
       old_asan = e + 13;
+    else if (o->glibc_checks && strncmp(e, "GLIBC_TUNABLES=", 15) == 0)
+      old_tun = e + 15;
+    else if (o->glibc_checks && (strncmp(e, "MALLOC_CHECK_=", 14) == 0 ||
+                                 strncmp(e, "MALLOC_PERTURB_=", 16) == 0))
+      continue;
     else if (strncmp(e, SS_ENV_SHM "=", sizeof SS_ENV_SHM) != 0)
       env[k++] = e;
   }
@@ -181,17 +187,37 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
     snprintf(asan_opts, alen, "ASAN_OPTIONS=verify_asan_link_order=0%s%s",
              old_asan && *old_asan ? ":" : "", old_asan ? old_asan : "");
   }
-  size_t len = strlen(runtime) + (old_preload ? strlen(old_preload) : 0) + 16;
+  /* glibc's own heap checks: malloc_check (needs libc_malloc_debug.so in
+   * glibc >= 2.34, after our runtime so our wrappers call its checked
+   * allocator) and perturbed fresh and freed memory */
+  const char *dbg = o->glibc_checks ? ":libc_malloc_debug.so.0" : "";
+  char *tun = NULL;
+  if (o->glibc_checks) {
+    size_t tl = (old_tun ? strlen(old_tun) : 0) + 96;
+    tun = malloc(tl);
+    if (!tun) {
+      free(asan_opts);
+      free(env);
+      return NULL;
+    }
+    snprintf(tun, tl,
+             "GLIBC_TUNABLES=%s%sglibc.malloc.check=3:glibc.malloc.perturb="
+             "165:glibc.malloc.tcache_count=0",
+             old_tun ? old_tun : "", old_tun && *old_tun ? ":" : "");
+  }
+  size_t len = strlen(runtime) + (old_preload ? strlen(old_preload) : 0) +
+               strlen(dbg) + 16;
   char *pre = malloc(len);
   char *shm = malloc(strlen(r->shm_path) + sizeof SS_ENV_SHM + 2);
   if (!pre || !shm) {
     free(pre);
     free(shm);
     free(asan_opts);
+    free(tun);
     free(env);
     return NULL;
   }
-  snprintf(pre, len, "LD_PRELOAD=%s%s%s", runtime,
+  snprintf(pre, len, "LD_PRELOAD=%s%s%s%s", runtime, dbg,
            old_preload && *old_preload ? ":" : "",
            old_preload ? old_preload : "");
   sprintf(shm, "%s=%s", SS_ENV_SHM, r->shm_path);
@@ -199,6 +225,11 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
   env[k++] = owned[1] = shm;
   if (asan_opts)
     env[k++] = owned[2] = asan_opts;
+  if (tun) {
+    env[k++] = owned[3] = tun;
+    env[k++] = "MALLOC_CHECK_=3";
+    env[k++] = "MALLOC_PERTURB_=165";
+  }
   env[k] = NULL;
   return env;
 }
@@ -217,7 +248,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
     snprintf(err, errlen, "pipe: %s", strerror(errno));
     return -1;
   }
-  char *owned[3] = {NULL, NULL, NULL};
+  char *owned[4] = {NULL, NULL, NULL, NULL};
   char **env = ss_child_env(r, o, owned);
   if (o->ptrace) {
     r->errfd = pipefd[0];
@@ -229,7 +260,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
         env && r->err ? ss_pt_start(r, o, env, pipefd[1], o->stdin_path) : -1;
     if (!env || !r->err)
       snprintf(o->ptrace->err, sizeof o->ptrace->err, "out of memory");
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
       free(owned[i]);
     free(env);
     close(pipefd[1]);
@@ -269,7 +300,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
       env ? posix_spawn(&r->pid, o->argv[0], &fa, &at, o->argv, env) : ENOMEM;
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     free(owned[i]);
   free(env);
   close(pipefd[1]);

@@ -27,6 +27,7 @@ typedef struct ss_run_opts {
   char *const *env_extra; /* NAME=VALUE..., NULL-terminated, or NULL */
   const char *stdin_path; /* NULL: /dev/null (or inherited if interactive) */
   struct ss_pt_plan *ptrace;
+  int glibc_checks; /* --sanitizer glibc: malloc_check, perturb, debug lib */
 } ss_run_opts;
 
 enum ss_run_end {
