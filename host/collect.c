@@ -208,6 +208,159 @@ static void ss_fill_hint(ss_symbolizer *sym, const ss_modref *mods, size_t nm,
     }
 }
 
+static char *ss_sdup(const char *s) {
+  return s ? strdup(s) : NULL;
+}
+
+/* A deep copy of a run's thread stacks for a finding. */
+static size_t ss_threads_dup(const ss_thread_trace *src, size_t n,
+                             ss_thread_trace **out) {
+  *out = calloc(n, sizeof **out);
+  if (!*out)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    ss_thread_trace *t = &(*out)[i];
+    t->tid = src[i].tid;
+    memcpy(t->name, src[i].name, sizeof t->name);
+    t->state = src[i].state;
+    t->wait = ss_sdup(src[i].wait);
+    t->stack.frames = calloc(src[i].stack.n + 1, sizeof *t->stack.frames);
+    if (!t->stack.frames)
+      continue;
+    for (size_t j = 0; j < src[i].stack.n; j++) {
+      const ss_frame *a = &src[i].stack.frames[j];
+      ss_frame *b = &t->stack.frames[j];
+      *b = *a;
+      b->func = ss_sdup(a->func);
+      b->file = ss_sdup(a->file);
+      b->module = ss_sdup(a->module);
+    }
+    t->stack.n = src[i].stack.n;
+  }
+  return n;
+}
+
+/* The function that made the call returning to pc, "?" when unknown. */
+static void ss_caller_name(ss_symbolizer *sym, const struct ss_shm *shm,
+                           int32_t pid, uint64_t pc, char *out, size_t cap) {
+  ss_frame fr;
+  snprintf(out, cap, "0x%llx", (unsigned long long)pc);
+  if (pc && ss_collect_locate(sym, shm, pid, pc - 1, &fr) == 0 && fr.func)
+    snprintf(out, cap, "%s", fr.func);
+  free(fr.func);
+  free(fr.file);
+  free(fr.module);
+}
+
+static int ss_is_wait_frame(const char *fn) {
+  return fn && (strstr(fn, "lll_lock_wait") || strstr(fn, "futex_wait") ||
+                strstr(fn, "__futex_abstimed_wait"));
+}
+
+/* Below the handler's frames (towards the caller), the first function of
+ * the interrupted code that is neither libc's nor the runtime's. */
+static const char *ss_interrupted_user_fn(const ss_thread_trace *t,
+                                          size_t tramp) {
+  for (size_t i = tramp + 1; i < t->stack.n; i++) {
+    const ss_frame *fr = &t->stack.frames[i];
+    const char *m = fr->module ? strrchr(fr->module, '/') : NULL;
+    m = m ? m + 1 : fr->module;
+    if (fr->func && m && strncmp(m, "libc.so", 7) != 0 &&
+        strncmp(m, "libsigstorm", 11) != 0 && strcmp(fr->func, "__restore_rt"))
+      return fr->func;
+  }
+  return NULL;
+}
+
+/* One sentence naming the deadlock's cycle, from the runtime's lock table
+ * (who holds which mutex, who waits for which) and the threads' stacks
+ * (who is inside a handler, waiting where). NULL when nothing is known. */
+static char *ss_name_cycle(ss_symbolizer *sym, const ss_run *run,
+                           const ss_finding_info *f) {
+  const struct ss_shm *shm = run->shm;
+  char sb[24], buf[1024];
+  const char *signame = f->signal ? ss_signal_name(f->signal, sb) : "signal";
+  const char *handler = f->handler ? f->handler : "?";
+  /* 1. mutexes: a waiter whose mutex is held */
+  for (unsigned i = 0; i < SS_MAX_WAITERS; i++) {
+    const struct ss_waiter *w = &shm->waiters[i];
+    if (!w->tid || !w->mutex)
+      continue;
+    for (unsigned j = 0; j < SS_MAX_LOCKS; j++) {
+      const struct ss_lock *l = &shm->locks[j];
+      if (l->mutex != w->mutex || !l->owner)
+        continue;
+      char taker[128], waiter[128];
+      ss_caller_name(sym, shm, l->pid, l->pc, taker, sizeof taker);
+      ss_caller_name(sym, shm, w->pid, w->pc, waiter, sizeof waiter);
+      if (l->owner == w->tid && w->depth > l->depth) {
+        snprintf(buf, sizeof buf,
+                 "the %s handler %s on thread %d waits (in %s) for mutex "
+                 "0x%llx, taken in %s, which the interrupted frame of the "
+                 "same thread holds",
+                 signame, handler, w->tid, waiter, (unsigned long long)w->mutex,
+                 taker);
+      } else if (l->owner == w->tid) {
+        snprintf(buf, sizeof buf,
+                 "thread %d waits (in %s) for mutex 0x%llx, which it holds "
+                 "itself (taken in %s)",
+                 w->tid, waiter, (unsigned long long)w->mutex, taker);
+      } else {
+        snprintf(buf, sizeof buf,
+                 "thread %d%s%s waits (in %s) for mutex 0x%llx, held by "
+                 "thread %d (taken in %s)",
+                 w->tid, w->depth ? " in the handler " : "",
+                 w->depth ? handler : "", waiter, (unsigned long long)w->mutex,
+                 l->owner, taker);
+      }
+      return strdup(buf);
+    }
+  }
+  /* 2. glibc's internal locks (stdio, malloc arenas): from the stacks */
+  for (size_t i = 0; i < run->ntraces; i++) {
+    const ss_thread_trace *t = &run->traces[i];
+    size_t tramp = t->stack.n;
+    for (size_t k = 0; k < t->stack.n; k++)
+      if (t->stack.frames[k].func &&
+          strcmp(t->stack.frames[k].func, "sigstorm_trampoline") == 0) {
+        tramp = k;
+        break;
+      }
+    if (tramp == t->stack.n || tramp == 0 ||
+        !ss_is_wait_frame(t->stack.frames[0].func))
+      continue;
+    /* the lock's owner: the frame above the wait that is not a lock
+     * helper (e.g. _IO_fwrite, _int_malloc) */
+    const char *what = "a lock";
+    for (size_t k = 1; k < tramp; k++) {
+      const char *fn = t->stack.frames[k].func;
+      if (!fn)
+        continue;
+      if (strstr(fn, "_IO_") || strstr(fn, "printf") || strstr(fn, "puts") ||
+          strstr(fn, "fwrite") || strstr(fn, "fflush")) {
+        what = "a stdio stream's lock";
+        break;
+      }
+      if (strstr(fn, "malloc") || strstr(fn, "free") || strstr(fn, "arena") ||
+          strstr(fn, "calloc") || strstr(fn, "realloc")) {
+        what = "the malloc arena lock";
+        break;
+      }
+    }
+    const char *in = ss_interrupted_user_fn(t, tramp);
+    snprintf(buf, sizeof buf,
+             "the %s handler %s on thread %d waits for %s (in %s), which "
+             "the interrupted frame of the same thread holds (it was "
+             "interrupted in %s%s%s)",
+             signame, handler, t->tid, what,
+             t->stack.frames[0].func ? t->stack.frames[0].func : "?",
+             f->interrupted ? f->interrupted : "?", in ? ", called from " : "",
+             in ? in : "");
+    return strdup(buf);
+  }
+  return NULL;
+}
+
 int ss_collect_locate(ss_symbolizer *sym, const struct ss_shm *shm, int32_t pid,
                       uint64_t pc, ss_frame *out) {
   static ss_modref mods[SS_MAX_MODULES];
@@ -385,6 +538,11 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     f.schedule = ss_dup_or_null(ctx->sched_text);
     f.first_run = ctx->run_index;
     f.pid = run->pid < 0 ? -run->pid : run->pid;
+    if (run->ntraces && (strcmp(kind, SS_KIND_DEADLOCK) == 0 ||
+                         strcmp(kind, SS_KIND_HANG) == 0))
+      f.nthreads = ss_threads_dup(run->traces, run->ntraces, &f.threads);
+    if (strcmp(kind, SS_KIND_DEADLOCK) == 0)
+      f.cycle = ss_name_cycle(ctx->sym, run, &f);
     char *masked = ss_mask_detail(detail);
     ss_signature(f.kind, f.handler, f.callee, masked, f.signature);
     free(masked);

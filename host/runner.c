@@ -19,6 +19,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "symbolize.h"
 #include "util.h"
 
 extern char **environ;
@@ -504,6 +505,33 @@ static void ss_reap(ss_run *r) {
 
 static void ss_stop(ss_run *r, enum ss_run_end why) {
   ss_describe_threads(r);
+  /* every thread's stack, before the process goes: the diagnosis */
+  ss_thread_trace *tt = NULL;
+  int n = ss_sym_live_threads(r->pid, 48, &tt);
+  if (n > 0) {
+    int inj = r->shm->nprocs ? r->shm->procs[0].injector_tid : 0;
+    for (int i = 0; i < n; i++) {
+      char p[96], sys[128] = "";
+      snprintf(p, sizeof p, "/proc/%d/task/%d/syscall", (int)r->pid, tt[i].tid);
+      FILE *f = fopen(p, "re");
+      if (f) {
+        if (!fgets(sys, sizeof sys, f))
+          sys[0] = '\0';
+        fclose(f);
+      }
+      long nr = strtol(sys, NULL, 10);
+      const char *w = tt[i].tid == inj ? "sigstorm injector"
+                      : sys[0] == 'r'  ? "running"
+                      : (sys[0] >= '0' && sys[0] <= '9' && nr == SYS_futex)
+                          ? "futex wait"
+                      : sys[0] ? "in a system call"
+                               : NULL;
+      tt[i].wait = w ? strdup(w) : NULL;
+    }
+    ss_threads_free(r->traces, r->ntraces);
+    r->traces = tt;
+    r->ntraces = (size_t)n;
+  }
   r->end = why;
   kill(r->pid, SIGKILL);
   kill(-r->pid, SIGKILL);
@@ -595,6 +623,7 @@ void ss_run_free(ss_run *r) {
     unlink(r->shm_path);
   free(r->err);
   free(r->threads);
+  ss_threads_free(r->traces, r->ntraces);
   memset(r, 0, sizeof *r);
   r->errfd = r->pidfd = -1;
 }

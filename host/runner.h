@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "injector/sigstorm_proto.h"
+#include "reports/finding.h"
 
 typedef struct ss_run_opts {
   const char *runtime; /* path of libsigstorm.so */
@@ -54,7 +55,9 @@ typedef struct ss_run {
   int done; /* reaped: its end is known */
   int code;
   int term_sig;
-  char *threads;  /* at a timeout/stall: "tid state syscall" lines */
+  char *threads;           /* at a timeout/stall: "tid state syscall" lines */
+  ss_thread_trace *traces; /* ... and every thread's stack, unwound live */
+  size_t ntraces;
   int deadlocked; /* at a timeout/stall: every thread waits on a futex */
   char *err;      /* captured stderr (NUL-terminated) */
   size_t err_len;

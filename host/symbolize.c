@@ -11,6 +11,7 @@
 
 #include <elfutils/libdwfl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -312,4 +313,130 @@ size_t ss_sym_unwind(ss_symbolizer *s, const ss_modref *mods, size_t nmods,
     }
   }
   return out->n;
+}
+
+/* ---- live processes ------------------------------------------------------
+ */
+static const Dwfl_Callbacks ss_live_cb = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .debuginfo_path = &ss_debuginfo_path,
+};
+
+struct ss_live {
+  Dwfl *dwfl;
+  size_t max;
+  ss_thread_trace *v;
+  size_t n, cap;
+};
+
+static int ss_live_frame(Dwfl_Frame *state, void *arg) {
+  struct ss_live *l = arg;
+  ss_thread_trace *t = &l->v[l->n - 1];
+  if (t->stack.n >= l->max)
+    return DWARF_CB_ABORT;
+  Dwarf_Addr pc;
+  bool activation;
+  if (!dwfl_frame_pc(state, &pc, &activation))
+    return DWARF_CB_ABORT;
+  /* a return address points after the call: look up the call itself */
+  Dwarf_Addr look = activation ? pc : pc - 1;
+  ss_frame f;
+  memset(&f, 0, sizeof f);
+  f.pc = pc;
+  Dwfl_Module *m = dwfl_addrmodule(l->dwfl, look);
+  if (m) {
+    const char *mname =
+        dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    if (mname)
+      f.module = strdup(mname);
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    const char *fn =
+        dwfl_module_addrinfo(m, look, &off, &sym, NULL, NULL, NULL);
+    if (fn) {
+      f.func = strdup(fn);
+      f.off = off + (pc - look);
+    }
+    Dwfl_Line *line = dwfl_module_getsrc(m, look);
+    int ln = 0;
+    const char *file =
+        line ? dwfl_lineinfo(line, NULL, &ln, NULL, NULL, NULL) : NULL;
+    if (file) {
+      f.file = strdup(file);
+      f.line = ln;
+    }
+  }
+  ss_frame *nf = realloc(t->stack.frames, (t->stack.n + 1) * sizeof *nf);
+  if (!nf) {
+    free(f.func);
+    free(f.file);
+    free(f.module);
+    return DWARF_CB_ABORT;
+  }
+  t->stack.frames = nf;
+  t->stack.frames[t->stack.n++] = f;
+  return DWARF_CB_OK;
+}
+
+static void ss_live_describe(pid_t pid, ss_thread_trace *t) {
+  char p[96], buf[512];
+  snprintf(p, sizeof p, "/proc/%d/task/%d/comm", (int)pid, t->tid);
+  FILE *f = fopen(p, "re");
+  if (f) {
+    if (fgets(buf, sizeof buf, f)) {
+      buf[strcspn(buf, "\n")] = '\0';
+      snprintf(t->name, sizeof t->name, "%.15s", buf);
+    }
+    fclose(f);
+  }
+  t->state = '?';
+  snprintf(p, sizeof p, "/proc/%d/task/%d/stat", (int)pid, t->tid);
+  f = fopen(p, "re");
+  if (f) {
+    if (fgets(buf, sizeof buf, f)) {
+      char *rp = strrchr(buf, ')');
+      if (rp && rp[1] && rp[2])
+        t->state = rp[2];
+    }
+    fclose(f);
+  }
+}
+
+static int ss_live_thread(Dwfl_Thread *thread, void *arg) {
+  struct ss_live *l = arg;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 8;
+    ss_thread_trace *nv = realloc(l->v, cap * sizeof *nv);
+    if (!nv)
+      return DWARF_CB_ABORT;
+    l->v = nv;
+    l->cap = cap;
+  }
+  ss_thread_trace *t = &l->v[l->n++];
+  memset(t, 0, sizeof *t);
+  t->tid = (int)dwfl_thread_tid(thread);
+  dwfl_thread_getframes(thread, ss_live_frame, l);
+  return DWARF_CB_OK;
+}
+
+int ss_sym_live_threads(pid_t pid, size_t max, ss_thread_trace **out) {
+  *out = NULL;
+  struct ss_live l = {.max = max};
+  /* state and comm first: attaching stops the threads */
+  l.dwfl = dwfl_begin(&ss_live_cb);
+  if (!l.dwfl)
+    return -1;
+  if (dwfl_linux_proc_report(l.dwfl, pid) != 0 ||
+      dwfl_report_end(l.dwfl, NULL, NULL) != 0 ||
+      dwfl_linux_proc_attach(l.dwfl, pid, false) != 0) {
+    dwfl_end(l.dwfl);
+    return -1;
+  }
+  dwfl_getthreads(l.dwfl, ss_live_thread, &l);
+  for (size_t i = 0; i < l.n; i++)
+    ss_live_describe(pid, &l.v[i]);
+  dwfl_end(l.dwfl); /* detaches */
+  *out = l.v;
+  return (int)l.n;
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../injector/sigstorm_proto.h"
 #include "../reports/finding.h"
@@ -43,5 +44,11 @@ int ss_sym_lookup(ss_symbolizer *s, const ss_modref *mods, size_t nmods,
 size_t ss_sym_unwind(ss_symbolizer *s, const ss_modref *mods, size_t nmods,
                      const struct ss_regs *regs, const struct ss_stack *stack,
                      const char *stop_at, size_t max, ss_stack_trace *out);
+
+/* Attaches to the live process pid (ptrace, through libdwfl), unwinds and
+ * symbolizes every thread (at most max frames each), detaches. The threads
+ * stay stopped only while this runs. Returns the number of threads (*out
+ * heap-allocated, free with ss_threads_free), or -1 with nothing. */
+int ss_sym_live_threads(pid_t pid, size_t max, ss_thread_trace **out);
 
 #endif

@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 /* <stdio.h> is left out on purpose: with optimization it defines some of the
  * functions wrapped here (vprintf, putchar, ...) as extern inlines, which
@@ -224,6 +226,117 @@ static inline void ss_leave(unsigned fn, unsigned tok) {
 #undef SS_VV
 #undef SS_NR
 #undef SS_AL
+
+/* ---- the mutexes, by hand: they keep the lock table ------------------------
+ * Raw atomics on the shared segment only: these run inside handlers too. */
+static int32_t ss_self_pid(void) {
+  return ss_proc_idx >= 0 ? ss_shm->procs[ss_proc_idx].pid
+                          : (int32_t)syscall(SYS_getpid);
+}
+
+static struct ss_waiter *ss_waiter_slot(int32_t tid) {
+  for (unsigned i = 0; i < SS_MAX_WAITERS; i++) {
+    struct ss_waiter *w = &ss_shm->waiters[i];
+    int32_t cur =
+        atomic_load_explicit((_Atomic int32_t *)&w->tid, memory_order_relaxed);
+    if (cur == tid)
+      return w;
+    if (cur == 0) {
+      int32_t zero = 0;
+      if (atomic_compare_exchange_strong((_Atomic int32_t *)&w->tid, &zero,
+                                         tid))
+        return w;
+      if (zero == tid)
+        return w;
+    }
+  }
+  return NULL;
+}
+
+static void ss_lock_wait(const void *m, uint64_t pc, int on) {
+  if (!ss_shm)
+    return;
+  struct ss_waiter *w = ss_waiter_slot(ss_gettid());
+  if (!w)
+    return;
+  w->pid = ss_self_pid();
+  w->pc = pc;
+  w->depth = ss_t.depth;
+  atomic_store((_Atomic uint64_t *)&w->mutex, on ? (uint64_t)(uintptr_t)m : 0);
+}
+
+static void ss_lock_held(const void *m, uint64_t pc) {
+  if (!ss_shm)
+    return;
+  uint64_t key = (uint64_t)(uintptr_t)m;
+  unsigned h = (unsigned)((key >> 4) * 0x9e3779b1u) % SS_MAX_LOCKS;
+  for (unsigned i = 0; i < SS_MAX_LOCKS; i++) {
+    struct ss_lock *l = &ss_shm->locks[(h + i) % SS_MAX_LOCKS];
+    uint64_t zero = 0;
+    if (atomic_compare_exchange_strong((_Atomic uint64_t *)&l->mutex, &zero,
+                                       key) ||
+        zero == key) {
+      l->owner = ss_gettid();
+      l->pid = ss_self_pid();
+      l->pc = pc;
+      l->depth = ss_t.depth;
+      return;
+    }
+  }
+  atomic_fetch_add((_Atomic uint64_t *)&ss_shm->locks_dropped, 1);
+}
+
+static void ss_lock_released(const void *m) {
+  if (!ss_shm)
+    return;
+  uint64_t key = (uint64_t)(uintptr_t)m;
+  unsigned h = (unsigned)((key >> 4) * 0x9e3779b1u) % SS_MAX_LOCKS;
+  for (unsigned i = 0; i < SS_MAX_LOCKS; i++) {
+    struct ss_lock *l = &ss_shm->locks[(h + i) % SS_MAX_LOCKS];
+    if (atomic_load((_Atomic uint64_t *)&l->mutex) == key) {
+      l->owner = 0;
+      atomic_store((_Atomic uint64_t *)&l->mutex, 0);
+      return;
+    }
+  }
+}
+
+#define SS_MUTEX_WRAP(name, params, args, blocking)                            \
+  SS_EXPORT int name params {                                                  \
+    if (SS_UNLIKELY(!real_##name))                                             \
+      SS_LOOKUP(name);                                                         \
+    uint64_t pc = (uint64_t)(uintptr_t)__builtin_return_address(0);            \
+    unsigned ss_tok = ss_enter(SS_FN_##name);                                  \
+    int saved = errno;                                                         \
+    if (blocking)                                                              \
+      ss_lock_wait(m, pc, 1);                                                  \
+    errno = saved;                                                             \
+    int ss_r = real_##name args;                                               \
+    saved = errno;                                                             \
+    if (blocking)                                                              \
+      ss_lock_wait(m, pc, 0);                                                  \
+    if (ss_r == 0)                                                             \
+      ss_lock_held(m, pc);                                                     \
+    errno = saved;                                                             \
+    ss_leave(SS_FN_##name, ss_tok);                                            \
+    return ss_r;                                                               \
+  }
+SS_MUTEX_WRAP(pthread_mutex_lock, (pthread_mutex_t * m), (m), 1)
+SS_MUTEX_WRAP(pthread_mutex_trylock, (pthread_mutex_t * m), (m), 0)
+SS_MUTEX_WRAP(pthread_mutex_timedlock,
+              (pthread_mutex_t * m, const struct timespec *t), (m, t), 1)
+
+SS_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
+  if (SS_UNLIKELY(!real_pthread_mutex_unlock))
+    SS_LOOKUP(pthread_mutex_unlock);
+  unsigned ss_tok = ss_enter(SS_FN_pthread_mutex_unlock);
+  int saved = errno;
+  ss_lock_released(m); /* before: another thread may take it at once */
+  errno = saved;
+  int ss_r = real_pthread_mutex_unlock(m);
+  ss_leave(SS_FN_pthread_mutex_unlock, ss_tok);
+  return ss_r;
+}
 
 /* The allocator entries, by hand: while dlsym resolves them (ss_resolving)
  * they serve from the bootstrap arena. */

@@ -165,6 +165,31 @@ struct ss_finding {
   struct ss_stack intr_stack;
 };
 
+/* ---- the lock table
+ * ---------------------------------------------------------- Mutexes held right
+ * now, as the runtime's pthread_mutex_* wrappers see them, and the one each
+ * thread is waiting for: what the host needs to name a deadlock's cycle. A slot
+ * is claimed by a compare-and-swap of `mutex` from 0; owner fields are written
+ * after. Best effort: a full table drops entries (counted). */
+#define SS_MAX_LOCKS 256
+#define SS_MAX_WAITERS 128
+struct ss_lock {
+  uint64_t mutex; /* address in the target, 0 = free slot (atomic) */
+  int32_t owner;  /* tid holding it */
+  int32_t pid;
+  uint64_t pc;    /* return address of the pthread_mutex_lock call */
+  uint32_t depth; /* the owner's handler depth when it took it */
+  uint32_t reserved;
+};
+struct ss_waiter {
+  int32_t tid; /* 0 = free slot (atomic) */
+  int32_t pid;
+  uint64_t mutex; /* what it waits for, 0 = nothing now */
+  uint64_t pc;    /* return address of the call that waits */
+  uint32_t depth; /* its handler depth while waiting */
+  uint32_t reserved;
+};
+
 /* ---- the segment ------------------------------------------------------------
  */
 #define SS_MAX_PROCS 64
@@ -199,6 +224,9 @@ struct ss_shm {
   struct ss_proc procs[SS_MAX_PROCS];
   struct ss_module modules[SS_MAX_MODULES];
   struct ss_finding findings[SS_MAX_FINDINGS];
+  uint64_t locks_dropped;
+  struct ss_lock locks[SS_MAX_LOCKS];
+  struct ss_waiter waiters[SS_MAX_WAITERS];
 };
 
 #endif

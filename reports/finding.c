@@ -63,8 +63,10 @@ void ss_finding_free(ss_finding_info *f) {
   free(f->detail);
   free(f->schedule);
   free(f->reproducer);
+  free(f->cycle);
   ss_stack_free(&f->handler_stack);
   ss_stack_free(&f->interrupted_stack);
+  ss_threads_free(f->threads, f->nthreads);
   memset(f, 0, sizeof *f);
 }
 
@@ -115,4 +117,12 @@ long ss_report_add(ss_report *r, ss_finding_info *f) {
   r->findings[r->nfindings] = *f;
   memset(f, 0, sizeof *f);
   return (long)r->nfindings++;
+}
+
+void ss_threads_free(ss_thread_trace *t, size_t n) {
+  for (size_t i = 0; t && i < n; i++) {
+    free(t[i].wait);
+    ss_stack_free(&t[i].stack);
+  }
+  free(t);
 }

@@ -37,6 +37,15 @@ typedef struct ss_stack_trace {
   size_t n;
 } ss_stack_trace;
 
+/* One thread of a stopped (deadlocked or hung) process, unwound live. */
+typedef struct ss_thread_trace {
+  int tid;
+  char name[16]; /* comm */
+  char state;    /* from /proc: R, S, D, ... */
+  char *wait;    /* "futex", "running", "syscall N", or NULL */
+  ss_stack_trace stack;
+} ss_thread_trace;
+
 /* Where a signal of a time-based run landed, in terms an instruction
  * window can reach (see sigstorm's case conversion): not in reports. */
 typedef struct ss_window_hint {
@@ -60,6 +69,7 @@ typedef struct ss_finding_info {
   char *via;          /* outermost unsafe call in the handler, if not callee */
   char *interrupted;  /* function the signal interrupted, or NULL */
   char *detail;       /* one line: glibc message, sanitizer headline, ... */
+  char *cycle;        /* deadlock: who waits for what, held by whom */
   char signature[17]; /* 16 hex digits, see ss_signature() */
   uint64_t count;     /* occurrences over all runs */
   uint64_t runs;      /* runs in which it occurred */
@@ -70,7 +80,9 @@ typedef struct ss_finding_info {
   ss_stack_trace handler_stack;     /* handler side */
   ss_stack_trace interrupted_stack; /* interrupted side */
   ss_window_hint hint;              /* first occurrence's landing place */
-  char *reproducer;                 /* case file written for it, or NULL */
+  ss_thread_trace *threads;         /* deadlock/hang: every thread's stack */
+  size_t nthreads;
+  char *reproducer; /* case file written for it, or NULL */
 } ss_finding_info;
 
 typedef struct ss_report {
@@ -112,6 +124,7 @@ void ss_report_free(ss_report *r);
 long ss_report_add(ss_report *r, ss_finding_info *f);
 void ss_finding_free(ss_finding_info *f);
 void ss_stack_free(ss_stack_trace *s);
+void ss_threads_free(ss_thread_trace *t, size_t n);
 
 /* Writers. Text goes to a stream; the file writers write DIR/report.json and
  * DIR/report.txt through a temporary file and rename, so a half-written

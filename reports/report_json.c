@@ -86,6 +86,7 @@ char *ss_report_json_string(const ss_report *r) {
     json_object_object_add(o, "via", str_or_null(f->via));
     json_object_object_add(o, "interrupted", str_or_null(f->interrupted));
     json_object_object_add(o, "detail", str_or_null(f->detail));
+    json_object_object_add(o, "cycle", str_or_null(f->cycle));
     json_object_object_add(o, "signature",
                            json_object_new_string(f->signature));
     json_object_object_add(o, "count", json_object_new_uint64(f->count));
@@ -101,6 +102,21 @@ char *ss_report_json_string(const ss_report *r) {
     json_object_object_add(stacks, "interrupted",
                            frames(&f->interrupted_stack));
     json_object_object_add(o, "stacks", stacks);
+    if (f->nthreads) {
+      json_object *ths = json_object_new_array();
+      for (size_t t = 0; t < f->nthreads; t++) {
+        const ss_thread_trace *th = &f->threads[t];
+        json_object *to = json_object_new_object();
+        json_object_object_add(to, "tid", json_object_new_int(th->tid));
+        json_object_object_add(to, "name", json_object_new_string(th->name));
+        char st[2] = {th->state, 0};
+        json_object_object_add(to, "state", json_object_new_string(st));
+        json_object_object_add(to, "wait", str_or_null(th->wait));
+        json_object_object_add(to, "frames", frames(&th->stack));
+        json_object_array_add(ths, to);
+      }
+      json_object_object_add(o, "threads", ths);
+    }
     json_object_array_add(fs, o);
   }
   json_object_object_add(root, "findings", fs);

@@ -93,6 +93,8 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
             f->signature);
     if (f->detail)
       fprintf(out, "    %s\n", f->detail);
+    if (f->cycle)
+      fprintf(out, "    cycle: %s\n", f->cycle);
     int timed = !r->mode || strcmp(r->mode, "run") == 0 ||
                 strcmp(r->mode, "stress") == 0;
     if (f->reproducer) {
@@ -116,6 +118,14 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
     }
     put_stack(out, "handler side", &f->handler_stack);
     put_stack(out, "interrupted side", &f->interrupted_stack);
+    for (size_t t = 0; t < f->nthreads; t++) {
+      const ss_thread_trace *th = &f->threads[t];
+      char title[96];
+      snprintf(title, sizeof title, "thread %d (%s)%s%s", th->tid,
+               th->name[0] ? th->name : "?", th->wait ? ", " : "",
+               th->wait ? th->wait : "");
+      put_stack(out, title, &th->stack);
+    }
   }
   uint64_t total = 0;
   for (size_t i = 0; i < r->nfindings; i++)
