@@ -2,7 +2,8 @@
  * "status" handler.
  *
  * Worker threads (and the main thread) build and free request objects
- * (malloc/free on every step). On SIGUSR1 the handler reports how many requests are done.
+ * (malloc/free on every step). On SIGUSR1 the handler reports how many requests
+ * are done.
  *
  * The bug: the handler formats the report into a malloc'd buffer. In a
  * multi-threaded process glibc's malloc locks the thread's arena; when
