@@ -276,7 +276,7 @@ static void ss_lock_held(const void *m, uint64_t pc) {
     if (atomic_compare_exchange_strong((_Atomic uint64_t *)&l->mutex, &zero,
                                        key) ||
         zero == key) {
-      l->owner = ss_gettid();
+      atomic_store((_Atomic int32_t *)&l->owner, ss_gettid());
       l->pid = ss_self_pid();
       l->pc = pc;
       l->depth = ss_t.depth;
@@ -286,7 +286,10 @@ static void ss_lock_held(const void *m, uint64_t pc) {
   atomic_fetch_add((_Atomic uint64_t *)&ss_shm->locks_dropped, 1);
 }
 
-static void ss_lock_released(const void *m) {
+/* After the real unlock: the entry goes unless another thread has taken
+ * the mutex (and the entry) in between. Until the real unlock returns, the
+ * table still says we hold it, as we do. */
+static void ss_lock_released(const void *m, int32_t self) {
   if (!ss_shm)
     return;
   uint64_t key = (uint64_t)(uintptr_t)m;
@@ -294,8 +297,9 @@ static void ss_lock_released(const void *m) {
   for (unsigned i = 0; i < SS_MAX_LOCKS; i++) {
     struct ss_lock *l = &ss_shm->locks[(h + i) % SS_MAX_LOCKS];
     if (atomic_load((_Atomic uint64_t *)&l->mutex) == key) {
-      l->owner = 0;
-      atomic_store((_Atomic uint64_t *)&l->mutex, 0);
+      int32_t me = self;
+      if (atomic_compare_exchange_strong((_Atomic int32_t *)&l->owner, &me, 0))
+        atomic_store((_Atomic uint64_t *)&l->mutex, 0);
       return;
     }
   }
@@ -330,10 +334,11 @@ SS_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
   if (SS_UNLIKELY(!real_pthread_mutex_unlock))
     SS_LOOKUP(pthread_mutex_unlock);
   unsigned ss_tok = ss_enter(SS_FN_pthread_mutex_unlock);
-  int saved = errno;
-  ss_lock_released(m); /* before: another thread may take it at once */
-  errno = saved;
   int ss_r = real_pthread_mutex_unlock(m);
+  int saved = errno;
+  if (ss_r == 0)
+    ss_lock_released(m, ss_gettid());
+  errno = saved;
   ss_leave(SS_FN_pthread_mutex_unlock, ss_tok);
   return ss_r;
 }
