@@ -55,7 +55,8 @@ printf "   %-44s %10.0f\n" "baseline: a replay that does not deadlock" "$(cat "$
 printf "   diagnosis (attach, unwind every thread, name the cycle, kill): about %.0f ms\n" \
   "$(awk -v a="$(cat "$T/d50")" -v b="$(cat "$T/base")" 'BEGIN {d = a - 50 - b; print d < 0 ? 0 : d}')"
 "$SS" replay --report "$T/r" "$dl" >/dev/null 2>&1 || true
-grep -q '"cycle"' "$T/r/report.json" && echo "   (the report names the cycle: $(grep -o '"cycle": "[^"]*' "$T/r/report.json" | head -1 | cut -c11-90)...)"
+cyc=$(jq -r '[.findings[] | select(.kind == "deadlock") | .cycle][0] // empty' "$T/r/report.json" 2>/dev/null || true)
+[ -n "$cyc" ] && echo "   cycle: $cyc"
 echo
 
 echo "2. --sanitizer glibc: slowdown on the fixed twins (run --no-inject, medians of $reps)"
