@@ -265,25 +265,39 @@ static void ss_lock_wait(const void *m, uint64_t pc, int on) {
   atomic_store((_Atomic uint64_t *)&w->mutex, on ? (uint64_t)(uintptr_t)m : 0);
 }
 
-static void ss_lock_held(const void *m, uint64_t pc) {
-  if (!ss_shm)
-    return;
-  uint64_t key = (uint64_t)(uintptr_t)m;
+/* The lock table's slot for mutex key: the one that has it, or with claim
+ * the first free one on its probe path (taken with a compare-and-swap).
+ * NULL when there is none. */
+static struct ss_lock *ss_lock_slot(uint64_t key, int claim) {
   unsigned h = (unsigned)((key >> 4) * 0x9e3779b1u) % SS_MAX_LOCKS;
   for (unsigned i = 0; i < SS_MAX_LOCKS; i++) {
     struct ss_lock *l = &ss_shm->locks[(h + i) % SS_MAX_LOCKS];
-    uint64_t zero = 0;
-    if (atomic_compare_exchange_strong((_Atomic uint64_t *)&l->mutex, &zero,
-                                       key) ||
-        zero == key) {
-      atomic_store((_Atomic int32_t *)&l->owner, ss_gettid());
-      l->pid = ss_self_pid();
-      l->pc = pc;
-      l->depth = ss_t.depth;
-      return;
+    uint64_t cur = atomic_load((_Atomic uint64_t *)&l->mutex);
+    if (cur == key)
+      return l;
+    if (claim && cur == 0) {
+      uint64_t zero = 0;
+      if (atomic_compare_exchange_strong((_Atomic uint64_t *)&l->mutex, &zero,
+                                         key) ||
+          zero == key)
+        return l;
     }
   }
-  atomic_fetch_add((_Atomic uint64_t *)&ss_shm->locks_dropped, 1);
+  return NULL;
+}
+
+static void ss_lock_held(const void *m, uint64_t pc) {
+  if (!ss_shm)
+    return;
+  struct ss_lock *l = ss_lock_slot((uint64_t)(uintptr_t)m, 1);
+  if (!l) {
+    atomic_fetch_add((_Atomic uint64_t *)&ss_shm->locks_dropped, 1);
+    return;
+  }
+  atomic_store((_Atomic int32_t *)&l->owner, ss_gettid());
+  l->pid = ss_self_pid();
+  l->pc = pc;
+  l->depth = ss_t.depth;
 }
 
 /* After the real unlock: the entry goes unless another thread has taken
@@ -292,17 +306,10 @@ static void ss_lock_held(const void *m, uint64_t pc) {
 static void ss_lock_released(const void *m, int32_t self) {
   if (!ss_shm)
     return;
-  uint64_t key = (uint64_t)(uintptr_t)m;
-  unsigned h = (unsigned)((key >> 4) * 0x9e3779b1u) % SS_MAX_LOCKS;
-  for (unsigned i = 0; i < SS_MAX_LOCKS; i++) {
-    struct ss_lock *l = &ss_shm->locks[(h + i) % SS_MAX_LOCKS];
-    if (atomic_load((_Atomic uint64_t *)&l->mutex) == key) {
-      int32_t me = self;
-      if (atomic_compare_exchange_strong((_Atomic int32_t *)&l->owner, &me, 0))
-        atomic_store((_Atomic uint64_t *)&l->mutex, 0);
-      return;
-    }
-  }
+  struct ss_lock *l = ss_lock_slot((uint64_t)(uintptr_t)m, 0);
+  int32_t me = self;
+  if (l && atomic_compare_exchange_strong((_Atomic int32_t *)&l->owner, &me, 0))
+    atomic_store((_Atomic uint64_t *)&l->mutex, 0);
 }
 
 #define SS_MUTEX_WRAP(name, params, args, blocking)                            \
