@@ -382,21 +382,6 @@ int ss_collect_locate(ss_symbolizer *sym, const struct ss_shm *shm, int32_t pid,
   return rc;
 }
 
-uint64_t ss_collect_bias(const struct ss_shm *shm, int32_t pid,
-                         const char *module) {
-  uint32_t np = shm->nprocs < SS_MAX_PROCS ? shm->nprocs : SS_MAX_PROCS;
-  int image = -1;
-  for (uint32_t i = 0; i < np; i++)
-    if (shm->procs[i].state == 2 && shm->procs[i].pid == pid)
-      image = shm->procs[i].image;
-  uint32_t nm = shm->nmodules < SS_MAX_MODULES ? shm->nmodules : SS_MAX_MODULES;
-  for (uint32_t i = 0; i < nm; i++)
-    if (shm->modules[i].state == 2 && shm->modules[i].proc == image &&
-        strcmp(shm->modules[i].path, module) == 0)
-      return shm->modules[i].bias;
-  return UINT64_MAX;
-}
-
 static int ss_is_runtime_frame(const ss_frame *f) {
   if (!f->module)
     return 0;

@@ -38,9 +38,5 @@ int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
  * function, offset, module. 0 when the function is known. */
 int ss_collect_locate(ss_symbolizer *sym, const struct ss_shm *shm, int32_t pid,
                       uint64_t pc, ss_frame *out);
-/* The load bias of module (path as recorded) in process pid, UINT64_MAX
- * when not loaded. */
-uint64_t ss_collect_bias(const struct ss_shm *shm, int32_t pid,
-                         const char *module);
 
 #endif

@@ -605,31 +605,15 @@ static int ss_fire(ss_tracer *tr, ss_thr *th, int w) {
   const ss_pt_window *win = &tr->plan->w[w];
   ss_pt_outcome *o = &tr->plan->out[w];
   uint64_t i = 0;
-  int stopping = w == 0 && tr->stop_hi > tr->stop_lo;
-  int reached = !stopping;
-  uint64_t sp0 = ss_getsp(t);
-  for (;; i++) {
-    if (stopping) {
-      uint64_t pc = ss_getpc(t);
-      if (pc >= tr->stop_lo && pc < tr->stop_hi) {
-        reached = 1;
-        break;
-      }
-      /* returned from the call without getting there */
-      if (tr->plan->stop_required && i > 0 && ss_getsp(t) > sp0)
-        break;
-    }
-    if (i >= win->n)
-      break;
+  for (; i < win->n; i++)
     /* the entry itself is counted; nested entries on the way are */
     if (ss_step(tr, t, i == 0 ? w : -1) < 0)
       return -1;
-  }
-  int sig = reached || !tr->plan->stop_required ? win->sig : 0;
+  int sig = win->sig;
   o->steps = i;
   o->pc = ss_getpc(t);
   o->tid = t;
-  o->delivered = sig != 0;
+  o->delivered = 1;
   tr->ndone++;
   if (tr->ndone == tr->plan->nw) {
     ss_release_all(tr, t, sig);
@@ -895,25 +879,6 @@ static int ss_trace(ss_tracer *tr, ss_run *r) {
     } else {
       ss_count_hit(tr, t, pc - 1, -1, &trigger);
       counted = 1;
-    }
-    int fast = trigger < 0 && !(pl->scan && counted) &&
-               !(pl->probe && pl->probe_enough) && b->emu;
-    if (fast) { /* the common case: count, do the instruction, go on */
-      int ok = 1;
-      if (b->emu == 2) {
-        uint64_t v = ss_reg(&R, b->emu_reg);
-        ok = pwrite(tr->memfd, &v, 8, (off_t)(R.rsp - 8)) == 8;
-        R.rsp -= 8;
-      }
-      if (ok) {
-        R.rip = b->addr + (uint64_t)b->emu_len;
-        if (ptrace(PTRACE_SETREGS, t, 0, &R) == 0) {
-          ptrace(PTRACE_CONT, t, 0, 0);
-          continue;
-        }
-      }
-      R.rsp += b->emu == 2 ? 8 : 0;
-      R.rip = pc - 1;
     }
     ptrace(PTRACE_SETREGS, t, 0, &R);
     if (pl->scan && counted) {

@@ -51,18 +51,14 @@ typedef struct ss_pt_plan {
   int probe; /* count entries only, deliver nothing, trace to the end */
   uint64_t probe_enough; /* probe: stop once this many entries are counted
                             after the handler was installed (0: never) */
-  /* Window w[0] only, to find N for a known place: stepping stops early
-   * (and delivers) when the pc enters [stop_lo, stop_hi), offsets from the
-   * lowest mapping of stop_module; with stop_required, a window that does
-   * not get there in N steps delivers nothing. */
+  /* Scan ranges (see below): offsets from the lowest mapping of
+   * stop_module */
   const char *stop_module;
   uint64_t stop_lo, stop_hi;
-  int stop_required;
   /* Scan (window w[0] only, nothing delivered): for each entry K in
    * [scan_lo, scan_hi], step through that call until it returns (at most
    * w[0].n instructions) and note after how many instructions the pc first
-   * entered [stop_lo, stop_hi) and [func_lo, func_hi) (offsets in
-   * stop_module), or UINT64_MAX. */
+   * entered [stop_lo, stop_hi) and [func_lo, func_hi), or UINT64_MAX. */
   int scan;
   uint64_t scan_lo, scan_hi;
   uint64_t func_lo, func_hi;
