@@ -106,6 +106,7 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
                        (cp->c->no_fork_inject ? SS_F_NO_FORK_INJECT : 0),
           .timeout_ns = cp->c->timeout_ns,
           .stall_ns = cp->c->stall_ns,
+          .hang_ns = cp->c->hang_ns,
           .interactive = cp->single,
           .glibc_checks = cp->c->glibc_checks,
       };

@@ -35,7 +35,8 @@ typedef struct ss_common {
   char *schedule_spec; /* as given (after @FILE), NULL = random */
   struct ss_schedule sched;
   uint64_t timeout_ns;
-  uint64_t stall_ns;
+  uint64_t stall_ns; /* watchdog: deadlock after no progress this long */
+  uint64_t hang_ns;  /* watchdog: hang after no progress this long */
   const char *report_dir;
   const char *runtime;
   int no_inject;
@@ -76,6 +77,7 @@ extern volatile sig_atomic_t ss_interrupted;
 #define SS_OPT_CASES_DIR 260
 #define SS_OPT_NO_CASES 261
 #define SS_OPT_SANITIZER 262
+#define SS_OPT_HANG 270
 #define SS_OPT_HELP 'h'
 
 #define SS_COMMON_OPTS                                                         \
@@ -86,8 +88,11 @@ extern volatile sig_atomic_t ss_interrupted;
       {"timeout", required_argument, SS_OPT_TIMEOUT, "T",                      \
        "wall-clock limit of one run (default 10s); past it: a hang finding"},  \
       {"stall", required_argument, SS_OPT_STALL, "T",                          \
-       "after a finding, no CPU progress this long ends the run as a "         \
-       "deadlock/hang (default 200ms)"},                                       \
+       "watchdog: no progress and no CPU this long with threads in lock "      \
+       "waits is a deadlock (default 200ms; 0 = off)"},                        \
+      {"hang", required_argument, SS_OPT_HANG, "T",                            \
+       "watchdog: no progress this long with a thread spinning at unchanged "  \
+       "registers is a hang (default 1s; 0 = off)"},                           \
       {"report", required_argument, SS_OPT_REPORT, "DIR",                      \
        "write DIR/report.json, DIR/report.txt and a case per finding in "      \
        "DIR/cases/"},                                                          \

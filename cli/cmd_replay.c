@@ -27,7 +27,9 @@
   {"timeout", required_argument, SS_OPT_TIMEOUT, "T",                          \
    "wall-clock limit of one run (default 10s)"},                               \
       {"stall", required_argument, SS_OPT_STALL, "T",                          \
-       "after a finding, no CPU progress this long ends the run (200ms)"},     \
+       "watchdog: no progress, no CPU, lock waits: a deadlock (200ms)"},       \
+      {"hang", required_argument, SS_OPT_HANG, "T",                            \
+       "watchdog: no progress, a thread spinning: a hang (1s)"},               \
       {"runtime", required_argument, SS_OPT_RUNTIME, "PATH",                   \
        "libsigstorm.so to preload (default: ../lib/ beside the binary)"},      \
       {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc",              \
@@ -272,6 +274,7 @@ int ss_cmd_sweep(int argc, char **argv) {
                     .argv = targv,
                     .timeout_ns = t.c.timeout_ns,
                     .stall_ns = t.c.stall_ns,
+                    .hang_ns = t.c.hang_ns,
                     .sym = ss_sym_new(),
                     .glibc_checks = t.c.glibc_checks};
   int status = SS_EXIT_CLEAN;
@@ -496,6 +499,7 @@ static int ss_case_replayer(const ss_case *c, const struct ss_tool *t,
   rp->stdin_path = input;
   rp->timeout_ns = c->timeout_ns ? c->timeout_ns : t->c.timeout_ns;
   rp->stall_ns = t->c.stall_ns;
+  rp->hang_ns = t->c.hang_ns;
   rp->glibc_checks = t->c.glibc_checks;
   *owned_prog = prog;
   *owned_argv = argv;

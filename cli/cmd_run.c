@@ -167,6 +167,7 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
                      .mode = mode,
                      .timeout_ns = c->timeout_ns,
                      .stall_ns = c->stall_ns,
+                     .hang_ns = c->hang_ns,
                      .sym = sym,
                      .glibc_checks = c->glibc_checks};
     uint64_t t0 = ss_mono_ns();

@@ -78,6 +78,7 @@ void ss_common_defaults(ss_common *c) {
   memset(c, 0, sizeof *c);
   c->timeout_ns = 10000000000ull;
   c->stall_ns = 200000000ull;
+  c->hang_ns = 1000000000ull;
 }
 
 static int ss_bad(const char *opt, const char *val, const char *why) {
@@ -123,6 +124,10 @@ int ss_common_option(ss_common *c, int val, const char *arg) {
   case SS_OPT_STALL:
     if (ss_parse_duration(arg, &c->stall_ns) < 0)
       return ss_bad("stall", arg, "expected a duration like 500ms, or 0");
+    return 1;
+  case SS_OPT_HANG:
+    if (ss_parse_duration(arg, &c->hang_ns) < 0)
+      return ss_bad("hang", arg, "expected a duration like 2s, or 0");
     return 1;
   case SS_OPT_REPORT:
     c->report_dir = arg;

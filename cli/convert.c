@@ -134,6 +134,7 @@ int ss_convert_findings(const ss_convert *cv, ss_report *rep) {
                     .argv = cv->argv,
                     .timeout_ns = cv->timeout_ns,
                     .stall_ns = cv->stall_ns,
+                    .hang_ns = cv->hang_ns,
                     .sym = cv->sym,
                     .glibc_checks = cv->glibc_checks};
   int converted = 0, rc = 0;

@@ -12,7 +12,7 @@ typedef struct ss_convert {
   int nargs;
   const char *runtime;
   const char *mode; /* "run", "stress" */
-  uint64_t timeout_ns, stall_ns;
+  uint64_t timeout_ns, stall_ns, hang_ns;
   ss_symbolizer *sym;
   int glibc_checks;
 } ss_convert;

@@ -16,7 +16,7 @@ typedef struct ss_replayer {
   char **env;             /* NAME=VALUE extras, NULL-terminated, or NULL */
   const char *stdin_path; /* or NULL */
   uint64_t timeout_ns;
-  uint64_t stall_ns;
+  uint64_t stall_ns, hang_ns;
   ss_symbolizer *sym;
   int glibc_checks; /* --sanitizer glibc */
 } ss_replayer;

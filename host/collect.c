@@ -51,6 +51,64 @@ static const char *ss_find_line(const char *text, const char *needle,
   return NULL;
 }
 
+/* The function a hung thread spins in, "" when unknown (heap string). */
+/* The innermost frame of the thread the watchdog named that is the
+ * program's (not the runtime's trampoline, not the signal return). */
+static const ss_frame *ss_watch_frame(const ss_run *run,
+                                      const ss_thread_trace **tt) {
+  for (size_t i = 0; run->watch_tid && i < run->ntraces; i++) {
+    const ss_thread_trace *t = &run->traces[i];
+    if (t->tid != run->watch_tid)
+      continue;
+    for (size_t k = 0; k < t->stack.n; k++) {
+      const ss_frame *f = &t->stack.frames[k];
+      if (!f->func || strncmp(f->func, "sigstorm_", 9) == 0 ||
+          strcmp(f->func, "__restore_rt") == 0)
+        continue;
+      *tt = t;
+      return f;
+    }
+  }
+  return NULL;
+}
+
+static char *ss_spin_func(const ss_run *run) {
+  const ss_thread_trace *t;
+  const ss_frame *f = ss_watch_frame(run, &t);
+  return strdup(f ? f->func : "");
+}
+
+/* A deadlock's or hang's detail: the watchdog's verdict (or the timeout),
+ * where a spinning thread spins, then every thread's state. */
+static char *ss_watch_detail(const ss_run *run) {
+  char where[256] = "";
+  const ss_thread_trace *t = NULL;
+  const ss_frame *f = ss_watch_frame(run, &t);
+  if (f)
+    snprintf(where, sizeof where, " (%s, in %s+0x%llx)", t->name, f->func,
+             (unsigned long long)f->off);
+  const char *why = run->end == SS_END_TIMEOUT
+                        ? "did not finish within the timeout"
+                        : (run->watch ? run->watch : "stopped by the watchdog");
+  const char *thr = run->threads ? run->threads : "threads unknown";
+  size_t n = strlen(why) + strlen(where) + strlen(thr) + 8;
+  char *d = malloc(n);
+  if (!d)
+    return NULL;
+  /* the thread's place goes right after "thread N" when the verdict names
+   * one, so the sentence reads "thread 12 (main, in spin+0x4) spins: ..." */
+  char tidtxt[32];
+  snprintf(tidtxt, sizeof tidtxt, "thread %d", run->watch_tid);
+  const char *at = where[0] ? strstr(why, tidtxt) : NULL;
+  if (at) {
+    size_t pre = (size_t)(at - why) + strlen(tidtxt);
+    snprintf(d, n, "%.*s%s%s; %s", (int)pre, why, where, why + pre, thr);
+  } else {
+    snprintf(d, n, "%s; %s", why, thr);
+  }
+  return d;
+}
+
 int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
                     char **kind, char **detail) {
   const char *err = run->err ? run->err : "";
@@ -77,11 +135,7 @@ int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
   case SS_END_TIMEOUT:
   case SS_END_STALLED:
     *kind = strdup(run->deadlocked ? SS_KIND_DEADLOCK : SS_KIND_HANG);
-    snprintf(buf, sizeof buf, "%s; %s",
-             run->end == SS_END_TIMEOUT ? "did not finish within the timeout"
-                                        : "no CPU progress after a finding",
-             run->threads ? run->threads : "threads unknown");
-    *detail = strdup(buf);
+    *detail = ss_watch_detail(run);
     return 1;
   case SS_END_SIGNALED: {
     int fired = 0;
@@ -275,46 +329,115 @@ static const char *ss_interrupted_user_fn(const ss_thread_trace *t,
 /* One sentence naming the deadlock's cycle, from the runtime's lock table
  * (who holds which mutex, who waits for which) and the threads' stacks
  * (who is inside a handler, waiting where). NULL when nothing is known. */
+/* Who holds mutex m: the runtime's lock table (with where it was taken),
+ * else the owner glibc wrote into it when the process was stopped. */
+static int ss_mutex_owner(const ss_run *run, uint64_t m,
+                          const struct ss_lock **lk) {
+  *lk = NULL;
+  for (unsigned j = 0; j < SS_MAX_LOCKS; j++) {
+    const struct ss_lock *l = &run->shm->locks[j];
+    if (l->mutex == m && l->owner) {
+      *lk = l;
+      return l->owner;
+    }
+  }
+  for (size_t k = 0; k < run->nglibc_owner; k++)
+    if (run->glibc_owner[k].mutex == m)
+      return run->glibc_owner[k].owner;
+  return 0;
+}
+
+static const struct ss_waiter *ss_waiter_of(const struct ss_shm *shm, int tid) {
+  for (unsigned i = 0; i < SS_MAX_WAITERS; i++)
+    if (shm->waiters[i].tid == tid && shm->waiters[i].mutex)
+      return &shm->waiters[i];
+  return NULL;
+}
+
 static char *ss_name_cycle(ss_symbolizer *sym, const ss_run *run,
                            const ss_finding_info *f) {
   const struct ss_shm *shm = run->shm;
   char sb[24], buf[1024];
   const char *signame = f->signal ? ss_signal_name(f->signal, sb) : "signal";
   const char *handler = f->handler ? f->handler : "?";
-  /* 1. mutexes: a waiter whose mutex is held */
+  /* 1. mutexes: a waiter whose mutex is held (by the runtime's lock table,
+   * else by the owner glibc wrote into the mutex), followed from holder to
+   * what the holder waits for, until the chain closes */
   for (unsigned i = 0; i < SS_MAX_WAITERS; i++) {
     const struct ss_waiter *w = &shm->waiters[i];
     if (!w->tid || !w->mutex)
       continue;
-    for (unsigned j = 0; j < SS_MAX_LOCKS; j++) {
-      const struct ss_lock *l = &shm->locks[j];
-      if (l->mutex != w->mutex || !l->owner)
-        continue;
-      char taker[128], waiter[128];
+    const struct ss_lock *l = NULL;
+    int owner = ss_mutex_owner(run, w->mutex, &l);
+    if (!owner)
+      continue;
+    char taker[128] = "?", waiter[128];
+    if (l)
       ss_caller_name(sym, shm, l->pid, l->pc, taker, sizeof taker);
-      ss_caller_name(sym, shm, w->pid, w->pc, waiter, sizeof waiter);
-      if (l->owner == w->tid && w->depth > l->depth) {
-        snprintf(buf, sizeof buf,
-                 "the %s handler %s on thread %d waits (in %s) for mutex "
-                 "0x%llx, taken in %s, which the interrupted frame of the "
-                 "same thread holds",
-                 signame, handler, w->tid, waiter, (unsigned long long)w->mutex,
-                 taker);
-      } else if (l->owner == w->tid) {
-        snprintf(buf, sizeof buf,
-                 "thread %d waits (in %s) for mutex 0x%llx, which it holds "
-                 "itself (taken in %s)",
-                 w->tid, waiter, (unsigned long long)w->mutex, taker);
-      } else {
-        snprintf(buf, sizeof buf,
-                 "thread %d%s%s waits (in %s) for mutex 0x%llx, held by "
-                 "thread %d (taken in %s)",
-                 w->tid, w->depth ? " in the handler " : "",
-                 w->depth ? handler : "", waiter, (unsigned long long)w->mutex,
-                 l->owner, taker);
-      }
+    ss_caller_name(sym, shm, w->pid, w->pc, waiter, sizeof waiter);
+    if (owner == w->tid && l && w->depth > l->depth) {
+      snprintf(buf, sizeof buf,
+               "the %s handler %s on thread %d waits (in %s) for mutex "
+               "0x%llx, taken in %s, which the interrupted frame of the "
+               "same thread holds",
+               signame, handler, w->tid, waiter, (unsigned long long)w->mutex,
+               taker);
       return strdup(buf);
     }
+    if (owner == w->tid && w->depth > 0 && !l) {
+      snprintf(buf, sizeof buf,
+               "the %s handler %s on thread %d waits (in %s) for mutex "
+               "0x%llx, which the interrupted frame of the same thread holds "
+               "(glibc's owner field)",
+               signame, handler, w->tid, waiter, (unsigned long long)w->mutex);
+      return strdup(buf);
+    }
+    if (owner == w->tid) {
+      snprintf(buf, sizeof buf,
+               "thread %d waits (in %s) for mutex 0x%llx, which it holds "
+               "itself (taken in %s)",
+               w->tid, waiter, (unsigned long long)w->mutex, taker);
+      return strdup(buf);
+    }
+    size_t len = (size_t)snprintf(
+        buf, sizeof buf,
+        "thread %d%s%s waits (in %s) for mutex 0x%llx, held by "
+        "thread %d (%s%s)",
+        w->tid, w->depth ? " in the handler " : "", w->depth ? handler : "",
+        waiter, (unsigned long long)w->mutex, owner,
+        l ? "taken in " : "glibc's owner field", l ? taker : "");
+    /* the holder's own wait, and so on */
+    int seen[8] = {w->tid}, nseen = 1;
+    int cur = owner;
+    while (len < sizeof buf - 200 && nseen < 8) {
+      const struct ss_waiter *w2 = ss_waiter_of(shm, cur);
+      if (!w2)
+        break;
+      const struct ss_lock *l2 = NULL;
+      int own2 = ss_mutex_owner(run, w2->mutex, &l2);
+      char tk2[128] = "?", wt2[128];
+      if (l2)
+        ss_caller_name(sym, shm, l2->pid, l2->pc, tk2, sizeof tk2);
+      ss_caller_name(sym, shm, w2->pid, w2->pc, wt2, sizeof wt2);
+      len += (size_t)snprintf(buf + len, sizeof buf - len,
+                              ", which waits (in %s) for mutex 0x%llx", wt2,
+                              (unsigned long long)w2->mutex);
+      if (!own2)
+        break;
+      len += (size_t)snprintf(
+          buf + len, sizeof buf - len, ", held by thread %d (%s%s)", own2,
+          l2 ? "taken in " : "glibc's owner field", l2 ? tk2 : "");
+      int closed = 0;
+      for (int k = 0; k < nseen; k++)
+        closed |= seen[k] == own2;
+      if (closed) {
+        snprintf(buf + len, sizeof buf - len, ": a cycle");
+        break;
+      }
+      seen[nseen++] = cur;
+      cur = own2;
+    }
+    return strdup(buf);
   }
   /* 2. glibc's internal locks (stdio, malloc arenas): from the stacks */
   for (size_t i = 0; i < run->ntraces; i++) {
@@ -528,7 +651,11 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
       f.nthreads = ss_threads_dup(run->traces, run->ntraces, &f.threads);
     if (strcmp(kind, SS_KIND_DEADLOCK) == 0)
       f.cycle = ss_name_cycle(ctx->sym, run, &f);
-    char *masked = ss_mask_detail(detail);
+    /* a deadlock is its handler and call, however many threads it caught;
+     * a hang also where it spins */
+    char *masked = strcmp(kind, SS_KIND_DEADLOCK) == 0 ? strdup("")
+                   : strcmp(kind, SS_KIND_HANG) == 0   ? ss_spin_func(run)
+                                                       : ss_mask_detail(detail);
     ss_signature(f.kind, f.handler, f.callee, masked, f.signature);
     free(masked);
     if (ss_report_add(rep, &f) < 0)

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 #include "symbolize.h"
 #include "util.h"
+#include "watchdog.h"
 
 extern char **environ;
 
@@ -241,6 +243,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
   r->pidfd = r->errfd = -1;
   r->timeout_ns = o->timeout_ns;
   r->stall_ns = o->stall_ns;
+  r->hang_ns = o->hang_ns;
   r->forward_stderr = o->interactive;
   if (ss_shm_create(r, o, err, errlen) < 0)
     return -1;
@@ -374,40 +377,6 @@ void ss_run_take_stderr(ss_run *r) {
     ss_drain_stderr(r);
 }
 
-/* CPU time (ticks) of the run's threads except the injector. */
-static uint64_t ss_cpu_ticks(const ss_run *r) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/task", (int)r->pid);
-  DIR *d = opendir(path);
-  if (!d)
-    return 0;
-  int inj = r->shm->nprocs ? r->shm->procs[0].injector_tid : 0;
-  uint64_t sum = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    int tid = atoi(e->d_name);
-    if (tid <= 0 || tid == inj)
-      continue;
-    char p2[96], line[1024];
-    snprintf(p2, sizeof p2, "/proc/%d/task/%d/stat", (int)r->pid, tid);
-    FILE *f = fopen(p2, "r");
-    if (!f)
-      continue;
-    if (fgets(line, sizeof line, f)) {
-      char *rp = strrchr(line, ')');
-      unsigned long long ut = 0, st = 0;
-      if (rp && sscanf(rp + 2,
-                       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                       "%llu %llu",
-                       &ut, &st) == 2)
-        sum += ut + st;
-    }
-    fclose(f);
-  }
-  closedir(d);
-  return sum;
-}
-
 /* Describes each thread at a timeout/stall and decides whether every
  * program thread is blocked on a futex (a deadlock) or not (a hang). */
 static void ss_describe_threads(ss_run *r) {
@@ -470,11 +439,16 @@ static void ss_describe_threads(ss_run *r) {
   r->deadlocked = threads > 0 && futex == threads;
 }
 
+static void ss_reaped(ss_run *r, int st);
 static void ss_reap(ss_run *r) {
   int st;
   pid_t p = waitpid(r->pid, &st, WNOHANG);
-  if (p != r->pid)
-    return;
+  if (p == r->pid)
+    ss_reaped(r, st);
+}
+
+/* The run's process ended with wait status st (already collected). */
+static void ss_reaped(ss_run *r, int st) {
   r->end_ns = ss_mono_ns();
   if (r->end == SS_END_RUNNING) {
     if (WIFEXITED(st)) {
@@ -503,8 +477,37 @@ static void ss_reap(ss_run *r) {
   r->done = 1;
 }
 
+/* glibc's pthread_mutex_t: int __lock; unsigned __count; int __owner; the
+ * same on every 64-bit Linux glibc supports */
+#define SS_GLIBC_MUTEX_OWNER_OFF 8
+
+/* For each mutex a thread waits for, the owner glibc wrote into it: who
+ * holds it even when the runtime's lock table missed the lock (a signal
+ * between the real lock and the table's update). */
+static void ss_read_glibc_owners(ss_run *r) {
+  r->nglibc_owner = 0;
+  for (unsigned i = 0; i < SS_MAX_WAITERS; i++) {
+    const struct ss_waiter *w = &r->shm->waiters[i];
+    if (!w->tid || !w->mutex)
+      continue;
+    int32_t owner = 0;
+    struct iovec local = {&owner, sizeof owner};
+    struct iovec remote = {
+        (void *)(uintptr_t)(w->mutex + SS_GLIBC_MUTEX_OWNER_OFF), sizeof owner};
+    pid_t pid = w->pid ? w->pid : r->pid;
+    if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof owner ||
+        owner <= 0)
+      continue;
+    size_t k = r->nglibc_owner++;
+    r->glibc_owner[k].mutex = w->mutex;
+    r->glibc_owner[k].pid = pid;
+    r->glibc_owner[k].owner = owner;
+  }
+}
+
 static void ss_stop(ss_run *r, enum ss_run_end why) {
   ss_describe_threads(r);
+  ss_read_glibc_owners(r);
   /* every thread's stack, before the process goes: the diagnosis */
   ss_thread_trace *tt = NULL;
   int n = ss_sym_live_threads(r->pid, 48, &tt);
@@ -537,6 +540,76 @@ static void ss_stop(ss_run *r, enum ss_run_end why) {
   kill(-r->pid, SIGKILL);
 }
 
+/* The watchdog (see watchdog.h): no progress counter moved for stall_ns
+ * with CPU time standing still and threads in untimed futex waits is a
+ * deadlock; none for hang_ns with a thread spinning at unchanged registers
+ * is a hang. A check that finds neither backs off, so a program that
+ * computes for long without calls is sampled rarely. */
+static void ss_watch(ss_run *r, uint64_t now) {
+  uint64_t p = ss_watch_progress(r->shm);
+  if (p != r->prog || !r->prog_ns) {
+    r->prog = p;
+    r->prog_ns = r->last_cpu_change_ns = now;
+    r->last_cpu = r->last_io = UINT64_MAX;
+    r->hang_next_ns = 0;
+    r->hang_gap_ns = 0;
+    return;
+  }
+  uint64_t idle = now - r->prog_ns;
+  int inj = r->shm->nprocs ? r->shm->procs[0].injector_tid : 0;
+  uint64_t first = r->stall_ns && r->stall_ns < r->hang_ns ? r->stall_ns
+                   : r->hang_ns                            ? r->hang_ns
+                                                           : r->stall_ns;
+  if (idle < first / 2)
+    return; /* not yet worth reading /proc */
+  uint64_t io;
+  uint64_t cpu = ss_watch_cpu(r->pid, inj, &io);
+  if (cpu != r->last_cpu) {
+    r->last_cpu = cpu;
+    r->last_cpu_change_ns = now;
+  }
+  if (io != r->last_io) { /* reads and writes are progress too */
+    int first_look = r->last_io == UINT64_MAX;
+    r->last_io = io;
+    if (!first_look) {
+      r->prog_ns = now;
+      r->hang_next_ns = r->hang_gap_ns = 0;
+      return;
+    }
+  }
+  ss_watch_result w;
+  if (r->stall_ns && idle >= r->stall_ns &&
+      now - r->last_cpu_change_ns >= r->stall_ns &&
+      ss_watch_deadlock(r->pid, inj, r->shm, &w)) {
+    ss_stop(r, SS_END_STALLED);
+  } else if (r->hang_ns && idle >= r->hang_ns && now >= r->hang_next_ns) {
+    int hung = ss_watch_hang(r->pid, inj, r->shm, idle >= 4 * r->hang_ns, &w);
+    if (w.exited) {
+      ss_reaped(r, w.status);
+      return;
+    }
+    if (!hung) {
+      r->hang_gap_ns = r->hang_gap_ns ? r->hang_gap_ns * 2 : 250000000ull;
+      if (r->hang_gap_ns > 4000000000ull)
+        r->hang_gap_ns = 4000000000ull;
+      r->hang_next_ns = ss_mono_ns() + r->hang_gap_ns;
+      return;
+    }
+    ss_stop(r, SS_END_STALLED);
+  } else {
+    return;
+  }
+  /* ss_stop described the threads; the watchdog's verdict is the word */
+  r->deadlocked = w.verdict == SS_WATCH_DEADLOCK;
+  r->watch_tid = w.tid;
+  r->watch_pc = w.pc;
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s; no progress for %.1f s", w.what,
+           (double)(now - r->prog_ns) / 1e9);
+  free(r->watch);
+  r->watch = strdup(buf);
+}
+
 void ss_run_kill(ss_run *r) {
   if (r->pid > 0) {
     kill(r->pid, SIGKILL);
@@ -562,14 +635,10 @@ int ss_runs_wait(ss_run **runs, size_t n, int timeout_ms) {
     if (r->end == SS_END_RUNNING) {
       if (r->timeout_ns && now - r->start_ns > r->timeout_ns) {
         ss_stop(r, SS_END_TIMEOUT);
-      } else if (r->stall_ns && r->shm->nfindings > 0) {
-        uint64_t cpu = ss_cpu_ticks(r);
-        if (cpu != r->last_cpu) {
-          r->last_cpu = cpu;
-          r->last_cpu_change_ns = now;
-        } else if (now - r->last_cpu_change_ns > r->stall_ns) {
-          ss_stop(r, SS_END_STALLED);
-        }
+      } else if (r->stall_ns || r->hang_ns) {
+        ss_watch(r, now);
+        if (r->done)
+          return (int)i;
       }
     }
     if (r->pidfd >= 0) {
@@ -623,6 +692,7 @@ void ss_run_free(ss_run *r) {
     unlink(r->shm_path);
   free(r->err);
   free(r->threads);
+  free(r->watch);
   ss_threads_free(r->traces, r->ntraces);
   memset(r, 0, sizeof *r);
   r->errfd = r->pidfd = -1;

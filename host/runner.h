@@ -20,7 +20,10 @@ typedef struct ss_run_opts {
   const struct ss_schedule *sched;
   uint32_t shm_flags;  /* SS_F_* */
   uint64_t timeout_ns; /* wall-clock limit, 0 = none */
-  uint64_t stall_ns;   /* after a finding: no CPU progress this long */
+  uint64_t stall_ns;   /* watchdog: no progress this long, threads in lock
+                          waits, no CPU: a deadlock (0 = off) */
+  uint64_t hang_ns;    /* watchdog: no progress this long and a thread
+                          spinning at the same registers: a hang (0 = off) */
   int interactive;     /* run: inherit stdin/stdout, copy stderr */
   /* replay: a fixed environment (only env_extra, then ours), stdin from a
    * file, and the out-of-process injector with its plan */
@@ -36,7 +39,7 @@ enum ss_run_end {
   SS_END_EXITED,   /* code */
   SS_END_SIGNALED, /* term_sig */
   SS_END_TIMEOUT,  /* killed by us: wall-clock limit */
-  SS_END_STALLED,  /* killed by us: no progress after a finding */
+  SS_END_STALLED,  /* killed by us: the watchdog saw a deadlock or a hang */
 };
 
 #define SS_ERRBUF 65536 /* stderr kept: the first half and the last half */
@@ -49,8 +52,11 @@ typedef struct ss_run {
   char shm_path[96];
   uint64_t start_ns, end_ns;
   uint64_t last_cpu, last_cpu_change_ns;
+  uint64_t prog, prog_ns;             /* watchdog: progress, when it moved */
+  uint64_t last_io;                   /* ... and the threads' reads/writes */
+  uint64_t hang_next_ns, hang_gap_ns; /* next hang check, its back-off */
   int forward_stderr;
-  uint64_t timeout_ns, stall_ns;
+  uint64_t timeout_ns, stall_ns, hang_ns;
   enum ss_run_end end;
   int done; /* reaped: its end is known */
   int code;
@@ -59,7 +65,17 @@ typedef struct ss_run {
   ss_thread_trace *traces; /* ... and every thread's stack, unwound live */
   size_t ntraces;
   int deadlocked; /* at a timeout/stall: every thread waits on a futex */
-  char *err;      /* captured stderr (NUL-terminated) */
+  char *watch;    /* the watchdog's verdict, one clause, or NULL */
+  /* at a stop: the owner TID glibc records in each awaited mutex
+   * (pthread_mutex_t's __owner), read before the process is killed */
+  struct {
+    uint64_t mutex;
+    int32_t pid, owner;
+  } glibc_owner[SS_MAX_WAITERS];
+  size_t nglibc_owner;
+  int watch_tid; /* the thread it is about (0 all), and a hang's pc */
+  uint64_t watch_pc;
+  char *err; /* captured stderr (NUL-terminated) */
   size_t err_len;
   size_t err_dropped; /* bytes between head and tail not kept */
 } ss_run;

@@ -47,6 +47,8 @@ struct ss_tls {
   uint8_t fam[SS_FAM_COUNT];     /* inside-depth per family */
   uint16_t fam_fn[SS_FAM_COUNT]; /* outermost fn per family */
   uint32_t calls[SS_FN_COUNT];   /* entries per fn on this thread */
+  uint64_t nprog;                /* interposed calls, for the watchdog */
+  struct ss_tslot *slot;         /* where to publish them, NULL = unclaimed */
   struct ss_hframe frames[SS_MAX_DEPTH];
 };
 
@@ -83,6 +85,16 @@ SS_HIDDEN void ss_record(uint32_t kind, const struct ss_hframe *f,
                          unsigned callee, unsigned via, unsigned interrupted,
                          int errno_after);
 SS_HIDDEN void ss_capture_regs(struct ss_regs *r); /* rt_regs.S */
+
+/* rt_core.c: claims this thread's progress slot (async-signal-safe) */
+SS_HIDDEN struct ss_tslot *ss_progress_slot(struct ss_tls *t);
+/* publishes the thread's handler depth for the watchdog */
+static inline void ss_publish_depth(struct ss_tls *t) {
+  if (SS_UNLIKELY(!t->slot))
+    t->slot = ss_progress_slot(t);
+  atomic_store_explicit((_Atomic uint32_t *)&t->slot->depth, t->depth,
+                        memory_order_relaxed);
+}
 
 /* rt_inject.c */
 SS_HIDDEN void ss_injector_start(void);

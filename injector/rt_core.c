@@ -82,6 +82,29 @@ static int ss_proc_register(uint32_t kind, int image) {
   return (int)idx;
 }
 
+/* Where this thread publishes its progress. The injector thread and a
+ * runtime without a segment publish into a sink nobody reads. */
+static struct ss_tslot ss_progress_sink;
+struct ss_tslot *ss_progress_slot(struct ss_tls *t) {
+  if (!ss_shm || t->exempt)
+    return &ss_progress_sink;
+  int32_t tid = ss_gettid();
+  int32_t pid = ss_proc_idx >= 0 ? ss_shm->procs[ss_proc_idx].pid : 0;
+  for (unsigned i = 0; i < SS_MAX_TSLOTS; i++) {
+    struct ss_tslot *s = &ss_shm->tslots[i];
+    int32_t zero = 0;
+    if (atomic_load_explicit((_Atomic int32_t *)&s->tid,
+                             memory_order_relaxed) == 0 &&
+        atomic_compare_exchange_strong((_Atomic int32_t *)&s->tid, &zero,
+                                       tid)) {
+      s->pid = pid;
+      return s;
+    }
+  }
+  ss_shm->tslot_overflow.tid = -1;
+  return &ss_shm->tslot_overflow;
+}
+
 static void ss_atfork_child(void) {
   /* The child shares the segment (MAP_SHARED) and the parent's image. It
    * gets its own injector thread, as a re-exec'd image would, unless fork()
@@ -89,6 +112,8 @@ static void ss_atfork_child(void) {
    * allowed here) or the host asked for the first process only. glibc has
    * already reset its allocator locks when this runs. */
   ss_t.tid = 0;
+  ss_t.slot = NULL; /* a slot of its own, not the parent thread's */
+  ss_t.nprog = 0;
   if (!ss_shm)
     return;
   ss_proc_idx = ss_proc_register(SS_PROC_FORK, ss_image_idx);

@@ -224,8 +224,6 @@ static void *ss_injector_main(void *arg) {
   uint64_t last_alive_check = 0;
   for (;;) {
     uint64_t now = ss_now_ns() - ss_start_ns;
-    atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->progress, 1,
-                              memory_order_relaxed);
     /* on= triggers first: they are the precise ones */
     for (uint32_t i = 0; i < nw; i++) {
       const struct ss_window *w = &sc->w[i];

@@ -269,6 +269,7 @@ SS_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp) {
 /* Drops the frames of handlers that were left by siglongjmp: their stack
  * frame lies below sp (the stack grows down) on the same stack. */
 void ss_frames_prune(struct ss_tls *t, uintptr_t sp) {
+  uint32_t before = t->depth;
   while (t->depth > 0) {
     struct ss_hframe *f = &t->frames[t->depth - 1];
     int stale;
@@ -280,6 +281,8 @@ void ss_frames_prune(struct ss_tls *t, uintptr_t sp) {
       break;
     t->depth--;
   }
+  if (t->depth != before)
+    ss_publish_depth(t);
 }
 
 static uintptr_t ss_uc_pc(const ucontext_t *uc) {
@@ -355,6 +358,7 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
     atomic_signal_fence(memory_order_seq_cst);
     t->depth++;
     atomic_signal_fence(memory_order_seq_cst);
+    ss_publish_depth(t);
   }
   if (ss_shm)
     atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_handled, 1,
@@ -378,6 +382,7 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
     if (t->depth > 0 && &t->frames[t->depth - 1] == f)
       t->depth--;
     atomic_signal_fence(memory_order_seq_cst);
+    ss_publish_depth(t);
     if (errno_after != saved_errno) {
       t->in_runtime++;
       ss_record(SS_K_ERRNO_CLOBBER, f, SS_FN_NONE, SS_FN_NONE, SS_FN_NONE,

@@ -151,6 +151,11 @@ static inline unsigned ss_enter(unsigned fn) {
   unsigned fam = ss_fn_family[fn];
   unsigned tok = 0;
   t->calls[fn]++;
+  /* progress for the host's watchdog: one store to the thread's own line */
+  if (SS_UNLIKELY(!t->slot))
+    t->slot = ss_progress_slot(t);
+  atomic_store_explicit((_Atomic uint64_t *)&t->slot->progress, ++t->nprog,
+                        memory_order_relaxed);
   if (SS_UNLIKELY(t->depth | t->in_runtime | ss_armed[fn]))
     tok = ss_enter_slow(t, fn);
   if (t->fam[fam]++ == 0)

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SS_PROTO_MAGIC 0x314d525453474953ULL /* "SIGSTRM1" little-endian */
-#define SS_PROTO_VERSION 1u
+#define SS_PROTO_VERSION 2u
 #define SS_ENV_SHM "SIGSTORM_SHM"
 
 /* ---- the unsafe-function table ------------------------------------------ */
@@ -190,6 +190,24 @@ struct ss_waiter {
   uint32_t reserved;
 };
 
+/* ---- progress, for the host's watchdog ----------------------------------
+ * Each program thread (never the injector) claims a slot on its first call
+ * into an interposed function (compare-and-swap of tid from 0) and then
+ * stores its running count of such calls there: one plain store per call,
+ * on a cache line of its own. Slots are never given back; threads that
+ * find none left share tslot_overflow (tid -1). A program whose counters
+ * all stand still made no progress the runtime can see: the host then looks
+ * at its threads (futex waits, CPU time, registers) to tell a deadlock or a
+ * hang from a program that is merely computing or waiting for input. */
+#define SS_MAX_TSLOTS 256
+struct ss_tslot {
+  _Alignas(64) int32_t tid; /* 0 = free (atomic) */
+  int32_t pid;
+  uint64_t progress; /* the thread's interposed calls so far (atomic) */
+  uint32_t depth;    /* signal handlers running on it now (atomic) */
+  uint32_t reserved;
+};
+
 /* ---- the segment ------------------------------------------------------------
  */
 #define SS_MAX_PROCS 64
@@ -216,8 +234,8 @@ struct ss_shm {
   uint64_t modules_dropped;
   uint64_t findings_dropped;
   uint64_t runtime_violations; /* unsafe calls made by the runtime itself */
-  uint64_t progress;           /* bumped by the injector each tick */
-  uint32_t nprocs;             /* next free index (atomic) */
+  uint64_t reserved_progress;
+  uint32_t nprocs; /* next free index (atomic) */
   uint32_t nmodules;
   uint32_t nfindings;
   uint32_t reserved;
@@ -227,6 +245,8 @@ struct ss_shm {
   uint64_t locks_dropped;
   struct ss_lock locks[SS_MAX_LOCKS];
   struct ss_waiter waiters[SS_MAX_WAITERS];
+  struct ss_tslot tslots[SS_MAX_TSLOTS];
+  struct ss_tslot tslot_overflow;
 };
 
 #endif
