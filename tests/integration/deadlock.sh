@@ -2,9 +2,16 @@
 # Deadlock findings carry every thread's symbolized stack and name the
 # cycle in one sentence; nothing of a deadlocked target is left running.
 . "$(dirname "$0")/lib.sh"
+# private copies of the models: the check that nothing is left running
+# must not see other tests' processes
+mkdir -p "$T/targets"
+for p in mutex_in_handler malloc_lock_deadlock stdio_in_handler; do
+  cp "$TARGETS/$p" "$TARGETS/${p}_fixed" "$T/targets/"
+done
+TARGETS="$T/targets"
 
 # a self-deadlock on a pthread mutex, replayed: stacks through the handler
-run_rc 1 "$SS" replay --report "$T/r" "$SRC/corpus/mutex_in_handler/deadlock-log-lock.case"
+run_rc 1 "$SS" replay --target-dir "$TARGETS" --report "$T/r" "$SRC/corpus/mutex_in_handler/deadlock-log-lock.case"
 d='[.findings[] | select(.kind == "deadlock")][0]'
 jq_true "$T/r/report.json" "$d.threads | length >= 1" "replay: no thread stacks"
 jq_true "$T/r/report.json" \
@@ -30,7 +37,7 @@ run_rc 1 "$SS" stress --runs 200 --jobs 2 --seed 1 --no-cases --report "$T/m" --
 jq_true "$T/m/report.json" \
   '[.findings[] | select(.kind == "deadlock") | .cycle | test("waits for the malloc arena lock")] | any' \
   "malloc_lock_deadlock: the cycle does not name the arena lock"
-run_rc 1 "$SS" replay --report "$T/f" "$SRC/corpus/stdio_in_handler/deadlock-fwrite-lock.case"
+run_rc 1 "$SS" replay --target-dir "$TARGETS" --report "$T/f" "$SRC/corpus/stdio_in_handler/deadlock-fwrite-lock.case"
 jq_true "$T/f/report.json" \
   '[.findings[] | select(.kind == "deadlock") | .cycle | test("stdio stream.s lock")] | any' \
   "stdio: the cycle does not name the stream lock"
@@ -38,6 +45,6 @@ jq_true "$T/f/report.json" \
 # nothing left running
 sleep 0.2
 for p in mutex_in_handler malloc_lock_deadlock stdio_in_handler; do
-  ! pgrep -f "targets/$p\$" >/dev/null || fail "a $p process is still running"
+  ! pgrep -f "^$TARGETS/$p\$" >/dev/null || fail "a $p process is still running"
 done
 echo "deadlock: ok"
