@@ -144,6 +144,8 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
   int n = argc - first;
   char **targv = calloc((size_t)n + 1, sizeof *targv);
   if (!targv) {
+    for (int i = 0; i < nmodes; i++)
+      free(progs[i]);
     free(prog);
     return SS_EXIT_INTERNAL;
   }

@@ -437,7 +437,7 @@ ss_run_match(const ss_report *rep, char (*mine)[17], size_t nmine,
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < nmine; i++) {
       const ss_finding_info *o = ss_report_find(rep, mine[i]);
-      if (!o || (handler && (!o->handler || strcmp(o->handler, handler))))
+      if (!o || (handler && (!o->handler || strcmp(o->handler, handler) != 0)))
         continue;
       if (unsafe && callee && o->callee && strcmp(o->callee, callee) == 0 &&
           strcmp(o->kind, pass ? SS_KIND_REENTRANCY : SS_KIND_UNSAFE_CALL) == 0)
@@ -502,8 +502,10 @@ static int ss_collect_sanitizers(const ss_run_ctx *ctx, const ss_run *run,
                                  ss_run_summary *sum) {
   ss_san_report *sr = NULL;
   long n = ss_san_parse_run(run, &sr);
-  if (n <= 0)
+  if (n <= 0) {
+    ss_san_reports_free(sr, 0);
     return (int)n;
+  }
   size_t base = nmine;
   for (long i = 0; i < n; i++) {
     ss_san_report *r = &sr[i];

@@ -385,8 +385,7 @@ static const char *ss_kind_of(int det, const char *type) {
   static const char *const heap[] = {"heap-use-after-free",
                                      "heap-buffer-overflow",
                                      "attempting double-free",
-                                     "attempting free on address which was "
-                                     "not malloc()-ed",
+                                     "attempting free on address",
                                      "bad-free",
                                      "double-free",
                                      "alloc-dealloc-mismatch",
