@@ -136,7 +136,7 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
       struct ss_slot *s = &slots[k];
       ss_run *r = &s->run;
       if (!(ss_interrupted && !cp->single)) {
-        ss_run_ctx ctx = {sym, &s->sched, s->text, s->index};
+        ss_run_ctx ctx = {sym, &s->sched, s->text, s->index, cp->sanitizer};
         ss_run_summary sum;
         if (ss_collect_run(&ctx, r, rep, &sum) < 0) {
           SS_ERR("out of memory while collecting run %ld", s->index);
@@ -173,7 +173,7 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
   }
   if (cp->progress)
     ss_progress(cp, rep, t0, 1);
-  rep->elapsed_s = (double)(ss_mono_ns() - t0) / 1e9;
+  rep->elapsed_s += (double)(ss_mono_ns() - t0) / 1e9;
   ss_sym_free(sym);
   return rc;
 }

@@ -11,8 +11,9 @@ typedef struct ss_campaign {
   uint64_t runs;        /* stop after this many, or */
   uint64_t duration_ns; /* ... after this long (when runs == 0) */
   unsigned jobs;
-  int single;   /* run: one interactive run with seed as given */
-  int progress; /* live progress line on stderr */
+  int single;            /* run: one interactive run with seed as given */
+  int progress;          /* live progress line on stderr */
+  const char *sanitizer; /* the --sanitizer mode of these runs, NULL none */
 } ss_campaign;
 
 typedef struct ss_campaign_stats {

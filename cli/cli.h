@@ -28,6 +28,19 @@ int ss_getopt(int argc, char **argv, const char *cmd, const char *synopsis,
               void *ctx);
 void ss_print_help(const char *cmd, const char *synopsis, const ss_opt *opts);
 
+/* --sanitizer modes: how the program runs (which build of it, which
+ * checks). run and stress take a comma list and run under each. */
+enum ss_san_mode {
+  SS_SAN_NONE = 0,
+  SS_SAN_GLIBC, /* glibc's own heap checks, the plain build */
+  SS_SAN_ASAN,  /* PROG built with ASan (PROG itself or PROG.asan) */
+  SS_SAN_UBSAN,
+  SS_SAN_TSAN,
+  SS_SAN_NMODES
+};
+/* "none", "glibc", "asan", "ubsan", "tsan" */
+const char *ss_san_mode_name(int mode);
+
 /* Settings shared by run and stress. */
 typedef struct ss_common {
   uint64_t seed;
@@ -43,7 +56,9 @@ typedef struct ss_common {
   int no_fork_inject;
   const char *cases_dir; /* --cases DIR, else DIR/cases of --report */
   int no_cases;
-  int glibc_checks; /* --sanitizer glibc */
+  int glibc_checks;       /* --sanitizer glibc is among the modes */
+  int san[SS_SAN_NMODES]; /* --sanitizer modes, in the order given */
+  int nsan;               /* 0: none given */
 } ss_common;
 
 void ss_common_defaults(ss_common *c);
@@ -101,8 +116,9 @@ extern volatile sig_atomic_t ss_interrupted;
        "window) in DIR"},                                                      \
       {"no-cases", no_argument, SS_OPT_NO_CASES, NULL,                         \
        "write no case files (the conversion replays each finding)"},           \
-      {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc",              \
-       "glibc: run with glibc's own heap checks (malloc_check, perturb)"},     \
+      {"sanitizer", required_argument, SS_OPT_SANITIZER, "MODE[,MODE...]",     \
+       "asan, ubsan, tsan (PROG built with it, or PROG.asan etc. beside "      \
+       "it), glibc (glibc's heap checks) or none; a list runs each"},          \
       {"no-inject", no_argument, SS_OPT_NO_INJECT, NULL,                       \
        "detectors only: no injector thread (signals come from elsewhere)"},    \
       {"no-fork-inject", no_argument, SS_OPT_NO_FORK_INJECT, NULL,             \

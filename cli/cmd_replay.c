@@ -32,7 +32,7 @@
        "watchdog: no progress, a thread spinning: a hang (1s)"},               \
       {"runtime", required_argument, SS_OPT_RUNTIME, "PATH",                   \
        "libsigstorm.so to preload (default: ../lib/ beside the binary)"},      \
-      {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc",              \
+      {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc|none",         \
        "glibc: run with glibc's own heap checks (malloc_check, perturb)"},     \
   {                                                                            \
     "help", no_argument, SS_OPT_HELP, NULL, "show this help"                   \
@@ -116,6 +116,17 @@ static int ss_on_tool_opt(int val, const char *arg, void *ctx) {
     return 0;
   case SS_OPT_ABS:
     t->absolute = 1;
+    return 0;
+  case SS_OPT_SANITIZER:
+    if (ss_common_option(&t->c, val, arg) < 0)
+      return -1;
+    for (int k = 0; k < t->c.nsan; k++)
+      if (t->c.san[k] != SS_SAN_GLIBC && t->c.san[k] != SS_SAN_NONE) {
+        SS_ERR("--sanitizer '%s': sweep, replay and regress take glibc or "
+               "none (asan, ubsan and tsan: run and stress)",
+               arg);
+        return -1;
+      }
     return 0;
   default:
     return ss_common_option(&t->c, val, arg) < 0 ? -1 : 0;

@@ -69,6 +69,33 @@ static int ss_on_stress_opt(int val, const char *arg, void *ctx) {
   }
 }
 
+/* The build of prog that --sanitizer mode runs: prog itself when it links
+ * the sanitizer's runtime, else PROG.MODE beside it (as CMake builds the
+ * models and sigstorm-cc is meant to be used); NULL after one line saying
+ * how to build it. */
+static char *ss_san_program(const char *prog, int mode) {
+  static const char *const lib[SS_SAN_NMODES] = {[SS_SAN_ASAN] = "libasan.so",
+                                                 [SS_SAN_UBSAN] = "libubsan.so",
+                                                 [SS_SAN_TSAN] = "libtsan.so"};
+  const char *name = ss_san_mode_name(mode);
+  if (!lib[mode] || ss_elf_needs(prog, lib[mode]))
+    return strdup(prog);
+  size_t len = strlen(prog) + 8;
+  char *alt = malloc(len);
+  if (!alt)
+    return NULL;
+  snprintf(alt, len, "%s.%s", prog, name);
+  if (access(alt, X_OK) == 0 && ss_elf_needs(alt, lib[mode]))
+    return alt;
+  SS_ERR("--sanitizer %s: '%s' does not link %s and '%s' %s (build it with: "
+         "sigstorm-cc --sanitizer %s -o %s SOURCES...)",
+         name, prog, lib[mode], alt,
+         access(alt, F_OK) == 0 ? "does not either" : "does not exist", name,
+         alt);
+  free(alt);
+  return NULL;
+}
+
 /* Everything after option parsing that run and stress share. */
 static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
                       int first) {
@@ -94,12 +121,31 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
     free(prog);
     return SS_EXIT_INTERNAL;
   }
+  /* every mode's build of the program, before anything runs */
+  int modes[SS_SAN_NMODES] = {SS_SAN_NONE};
+  int nmodes = c->nsan ? c->nsan : 1;
+  char *progs[SS_SAN_NMODES] = {NULL};
+  char sans[64] = "";
+  for (int i = 0; i < c->nsan; i++) {
+    modes[i] = c->san[i];
+    snprintf(sans + strlen(sans), sizeof sans - strlen(sans), "%s%s",
+             i ? "," : "", ss_san_mode_name(c->san[i]));
+  }
+  for (int i = 0; i < nmodes; i++)
+    if (!(progs[i] = ss_san_program(prog, modes[i]))) {
+      for (int j = 0; j < i; j++)
+        free(progs[j]);
+      free(prog);
+      return SS_EXIT_USAGE;
+    }
   if (!c->seed_set)
     c->seed = ss_random_seed();
 
   int n = argc - first;
   char **targv = calloc((size_t)n + 1, sizeof *targv);
   if (!targv) {
+    for (int i = 0; i < nmodes; i++)
+      free(progs[i]);
     free(prog);
     return SS_EXIT_INTERNAL;
   }
@@ -122,10 +168,27 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
   rep.schedule = strdup(c->no_inject       ? "none"
                         : c->schedule_spec ? c->sched.text
                                            : "random");
+  rep.sanitizers = c->nsan ? strdup(sans) : NULL;
   rep.exit_code = -1;
 
-  ss_campaign_stats st;
-  int rc = ss_campaign_run(cp, &rep, &st);
+  /* the budget under each mode, one report */
+  ss_campaign_stats st = {0};
+  int rc = 0;
+  for (int i = 0; i < nmodes && rc == 0 && !ss_interrupted; i++) {
+    ss_campaign_stats ms;
+    targv[0] = progs[i];
+    cp->argv = targv;
+    cp->sanitizer = modes[i] == SS_SAN_NONE ? NULL : ss_san_mode_name(modes[i]);
+    c->glibc_checks = modes[i] == SS_SAN_GLIBC;
+    rc = ss_campaign_run(cp, &rep, &ms);
+    st.attached += ms.attached;
+    st.violations += ms.violations;
+    st.dropped += ms.dropped;
+  }
+  targv[0] = prog;
+  cp->argv = targv;
+  for (int i = 0; i < c->nsan; i++)
+    c->glibc_checks |= modes[i] == SS_SAN_GLIBC;
   rep.runtime_violations = st.violations;
   int status;
   if (rc < 0) {
@@ -188,6 +251,8 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
     SS_WARN("interrupted: the report covers the runs that finished");
   ss_report_free(&rep);
   free(targv);
+  for (int i = 0; i < nmodes; i++)
+    free(progs[i]);
   free(prog);
   free(c->schedule_spec);
   return status;

@@ -86,6 +86,47 @@ static int ss_bad(const char *opt, const char *val, const char *why) {
   return -1;
 }
 
+static const char *const ss_san_names[SS_SAN_NMODES] = {
+    [SS_SAN_NONE] = "none",   [SS_SAN_GLIBC] = "glibc", [SS_SAN_ASAN] = "asan",
+    [SS_SAN_UBSAN] = "ubsan", [SS_SAN_TSAN] = "tsan",
+};
+
+const char *ss_san_mode_name(int mode) {
+  return mode >= 0 && mode < SS_SAN_NMODES ? ss_san_names[mode] : "?";
+}
+
+/* "asan,glibc": the modes in the order given, each once. */
+static int ss_parse_sanitizers(ss_common *c, const char *arg) {
+  int modes[SS_SAN_NMODES], n = 0;
+  for (const char *p = arg;;) {
+    size_t len = strcspn(p, ",");
+    int m = -1;
+    for (int k = 0; k < SS_SAN_NMODES; k++)
+      if (len == strlen(ss_san_names[k]) &&
+          strncmp(p, ss_san_names[k], len) == 0)
+        m = k;
+    if (m < 0)
+      return ss_bad("sanitizer", arg,
+                    "expected asan, ubsan, tsan, glibc or none, or a comma "
+                    "list of them");
+    int dup = 0;
+    for (int k = 0; k < n; k++)
+      dup |= modes[k] == m;
+    if (!dup)
+      modes[n++] = m;
+    if (!p[len])
+      break;
+    p += len + 1;
+  }
+  c->nsan = n;
+  c->glibc_checks = 0;
+  for (int k = 0; k < n; k++) {
+    c->san[k] = modes[k];
+    c->glibc_checks |= modes[k] == SS_SAN_GLIBC;
+  }
+  return 1;
+}
+
 int ss_common_option(ss_common *c, int val, const char *arg) {
   char err[256];
   switch (val) {
@@ -148,17 +189,7 @@ int ss_common_option(ss_common *c, int val, const char *arg) {
     c->no_cases = 1;
     return 1;
   case SS_OPT_SANITIZER:
-    if (strcmp(arg, "glibc") == 0) {
-      c->glibc_checks = 1;
-      return 1;
-    }
-    if (strcmp(arg, "none") == 0) {
-      c->glibc_checks = 0;
-      return 1;
-    }
-    return ss_bad("sanitizer", arg,
-                  "expected glibc or none (for asan, ubsan, tsan build the "
-                  "program with the sanitizer: see README)");
+    return ss_parse_sanitizers(c, arg);
   default:
     return 0;
   }

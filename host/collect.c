@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sanparse.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -120,15 +121,6 @@ int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
       *detail = ss_line_at(hit);
       return 1;
     }
-  }
-  if ((hit = ss_find_line(err, "ERROR: AddressSanitizer: ", 1)) ||
-      (hit = ss_find_line(err, "ERROR: LeakSanitizer: ", 1)) ||
-      (hit = ss_find_line(err, "WARNING: ThreadSanitizer: ", 1)) ||
-      (hit = ss_find_line(err, "WARNING: MemorySanitizer: ", 1)) ||
-      (hit = ss_find_line(err, "runtime error: ", 1))) {
-    *kind = strdup(SS_KIND_SANITIZER);
-    *detail = ss_line_at(hit);
-    return 1;
   }
   char sb[24], buf[256];
   switch (run->end) {
@@ -548,6 +540,175 @@ static char *ss_dup_or_null(const char *s) {
   return s ? strdup(s) : NULL;
 }
 
+static int ss_sig_in(char (*sigs)[17], size_t n, const char *sig) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(sigs[i], sig) == 0)
+      return 1;
+  return 0;
+}
+
+/* This run's runtime finding that a sanitizer's report of kind with
+ * handler (NULL: unknown) and callee names too, or NULL. An unsafe call
+ * matches the runtime's unsafe-call or reentrancy at the same callee (a
+ * reentrancy names the handler's outer call in via: TSan sees only the
+ * innermost allocator call, `malloc` for a `syslog`); an errno report the
+ * runtime's errno-clobber. */
+static const ss_finding_info *
+ss_run_match(const ss_report *rep, char (*mine)[17], size_t nmine,
+             const char *kind, const char *handler, const char *callee) {
+  int unsafe = strcmp(kind, SS_KIND_UNSAFE_CALL) == 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < nmine; i++) {
+      const ss_finding_info *o = ss_report_find(rep, mine[i]);
+      if (!o || (handler && (!o->handler || strcmp(o->handler, handler) != 0)))
+        continue;
+      if (unsafe && callee && o->callee && strcmp(o->callee, callee) == 0 &&
+          strcmp(o->kind, pass ? SS_KIND_REENTRANCY : SS_KIND_UNSAFE_CALL) == 0)
+        return o;
+      if (!unsafe && strcmp(o->kind, kind) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+/* The reports in a run's stderr. When the runner dropped its middle, the
+ * kept head and tail are parsed apart, so that no report is glued from
+ * the two halves (a report cut at either edge is dropped). */
+static long ss_san_parse_run(const ss_run *run, ss_san_report **out) {
+  const char *err = run->err ? run->err : "";
+  *out = NULL;
+  if (!run->err_dropped || run->err_len <= SS_ERRBUF / 2)
+    return ss_san_parse(err, out);
+  char *head = strndup(err, SS_ERRBUF / 2);
+  if (!head)
+    return -1;
+  ss_san_report *a = NULL, *b = NULL;
+  long na = ss_san_parse(head, &a);
+  free(head);
+  long nb = na < 0 ? -1 : ss_san_parse(err + SS_ERRBUF / 2, &b);
+  if (na < 0 || nb < 0) {
+    ss_san_reports_free(a, na > 0 ? (size_t)na : 0);
+    return -1;
+  }
+  if (nb == 0) {
+    *out = a;
+    return na;
+  }
+  ss_san_report *all = realloc(a, (size_t)(na + nb) * sizeof *all);
+  if (!all) {
+    ss_san_reports_free(a, (size_t)na);
+    ss_san_reports_free(b, (size_t)nb);
+    return -1;
+  }
+  memcpy(all + na, b, (size_t)nb * sizeof *b);
+  free(b);
+  *out = all;
+  return na + nb;
+}
+
+static char *ss_take(char **s) {
+  char *v = *s;
+  *s = NULL;
+  return v;
+}
+
+/* The sanitizers' reports in the run's stderr (sanparse.h), each a finding
+ * in the model: a report that does not name the program's handler (TSan's
+ * stack loses the frame that called an uninstrumented wrapper; ASan's
+ * freed-by stack stops at the runtime's wrappers unless
+ * fast_unwind_on_malloc=0) takes it from the runtime's record of the same
+ * call in the same run, else from the run's cause, as end-of-run findings
+ * do. Reports of one finding in one run count as one run. */
+static int ss_collect_sanitizers(const ss_run_ctx *ctx, const ss_run *run,
+                                 ss_report *rep, const ss_finding_info *cause,
+                                 char (*mine)[17], size_t nmine,
+                                 ss_run_summary *sum) {
+  ss_san_report *sr = NULL;
+  long n = ss_san_parse_run(run, &sr);
+  if (n <= 0) {
+    ss_san_reports_free(sr, 0);
+    return (int)n;
+  }
+  size_t base = nmine;
+  for (long i = 0; i < n; i++) {
+    ss_san_report *r = &sr[i];
+    ss_finding_info f;
+    memset(&f, 0, sizeof f);
+    f.kind = strdup(r->kind);
+    f.handler = ss_take(&r->handler);
+    f.callee = ss_take(&r->callee);
+    f.interrupted = ss_take(&r->interrupted);
+    int unsafe = strcmp(r->kind, SS_KIND_UNSAFE_CALL) == 0;
+    int errno_k = strcmp(r->kind, SS_KIND_ERRNO_CLOBBER) == 0;
+    int crash = strcmp(r->kind, SS_KIND_CRASH) == 0;
+    int heap = strcmp(r->kind, SS_KIND_HEAP_CORRUPTION) == 0;
+    const ss_finding_info *m = NULL;
+    if (unsafe || errno_k)
+      m = ss_run_match(rep, mine, base, r->kind, f.handler, f.callee);
+    if (m) {
+      if (!f.handler)
+        f.handler = ss_dup_or_null(m->handler);
+      if (unsafe && m->via) {
+        free(f.callee);
+        f.callee = strdup(m->via);
+      }
+      f.signal = m->signal;
+    } else if (cause &&
+               (crash || ((heap || unsafe || errno_k) && !f.handler))) {
+      /* as the end-of-run kinds: the run's likely cause */
+      free(f.handler);
+      f.handler = ss_dup_or_null(cause->handler);
+      if (crash || heap) {
+        free(f.callee);
+        free(f.interrupted);
+        f.callee = ss_dup_or_null(cause->callee);
+        f.interrupted = ss_dup_or_null(cause->interrupted);
+      }
+    }
+    if (!f.signal && cause && f.handler && cause->handler &&
+        strcmp(f.handler, cause->handler) == 0)
+      f.signal = cause->signal;
+    if (errno_k) {
+      free(f.callee);
+      f.callee = NULL;
+    }
+    f.handler_stack = r->handler_stack;
+    f.interrupted_stack = r->interrupted_stack;
+    memset(&r->handler_stack, 0, sizeof r->handler_stack);
+    memset(&r->interrupted_stack, 0, sizeof r->interrupted_stack);
+    f.sanitizer = ss_dup_or_null(ctx->sanitizer);
+    f.seed = ctx->sched->seed;
+    f.schedule = ss_dup_or_null(ctx->sched_text);
+    f.first_run = ctx->run_index;
+    f.pid = run->pid < 0 ? -run->pid : run->pid;
+    if (unsafe || errno_k || strcmp(r->kind, SS_KIND_DATA_RACE) == 0) {
+      ss_signature(f.kind, f.handler, f.callee, f.interrupted, f.signature);
+    } else {
+      char *masked = ss_mask_detail(r->key);
+      ss_signature(f.kind, f.handler, f.callee, masked, f.signature);
+      free(masked);
+    }
+    /* already counted in this run (the runtime's own finding, or an
+     * earlier report): only the detector and its line join it */
+    int seen = ss_sig_in(mine, nmine, f.signature);
+    f.count = seen && ss_sig_in(mine, base, f.signature) ? 0 : 1;
+    f.runs = seen ? 0 : 1;
+    if (!seen) {
+      if (nmine < SS_MAX_FINDINGS)
+        memcpy(mine[nmine++], f.signature, 17);
+      sum->findings++;
+    }
+    if (!f.kind || ss_finding_seen_by(&f, r->detector, r->detail) < 0 ||
+        ss_report_add(rep, &f) < 0) {
+      ss_finding_free(&f);
+      ss_san_reports_free(sr, (size_t)n);
+      return -1;
+    }
+  }
+  ss_san_reports_free(sr, (size_t)n);
+  return 0;
+}
+
 int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
                    ss_run_summary *sum) {
   const struct ss_shm *shm = run->shm;
@@ -563,6 +724,8 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
    * crash, hang or corruption that follows */
   const ss_finding_info *cause = NULL;
   char cause_sig[17] = "";
+  static char mine[SS_MAX_FINDINGS][17]; /* this run's signatures */
+  size_t nmine = 0;
   int cause_is_reentrancy = 0;
   uint32_t nf =
       shm->nfindings < SS_MAX_FINDINGS ? shm->nfindings : SS_MAX_FINDINGS;
@@ -594,6 +757,8 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     }
     f.count = rec->count;
     f.runs = 1;
+    f.detectors = SS_DET_BIT(SS_DET_SIGSTORM);
+    f.sanitizer = ss_dup_or_null(ctx->sanitizer);
     f.seed = ctx->sched->seed;
     f.schedule = ss_dup_or_null(ctx->sched_text);
     f.first_run = ctx->run_index;
@@ -620,12 +785,16 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     } else if (rec->kind == SS_K_UNSAFE_CALL && !cause_sig[0]) {
       memcpy(cause_sig, f.signature, sizeof cause_sig);
     }
+    if (nmine < SS_MAX_FINDINGS)
+      memcpy(mine[nmine++], f.signature, 17);
     if (ss_report_add(rep, &f) < 0)
       return -1;
     sum->findings++;
   }
   if (cause_sig[0])
     cause = ss_report_find(rep, cause_sig);
+  if (ss_collect_sanitizers(ctx, run, rep, cause, mine, nmine, sum) < 0)
+    return -1;
 
   char *kind, *detail;
   if (ss_classify_end(run, ctx->sched, &kind, &detail)) {
@@ -642,10 +811,20 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     }
     f.count = 1;
     f.runs = 1;
+    f.sanitizer = ss_dup_or_null(ctx->sanitizer);
     f.seed = ctx->sched->seed;
     f.schedule = ss_dup_or_null(ctx->sched_text);
     f.first_run = ctx->run_index;
     f.pid = run->pid < 0 ? -run->pid : run->pid;
+    /* glibc's malloc checks printed it, else the runtime or the watchdog */
+    if (ss_finding_seen_by(&f,
+                           strcmp(kind, SS_KIND_HEAP_CORRUPTION) == 0
+                               ? SS_DET_GLIBC
+                               : SS_DET_SIGSTORM,
+                           detail) < 0) {
+      ss_finding_free(&f);
+      return -1;
+    }
     if (run->ntraces && (strcmp(kind, SS_KIND_DEADLOCK) == 0 ||
                          strcmp(kind, SS_KIND_HANG) == 0))
       f.nthreads = ss_threads_dup(run->traces, run->ntraces, &f.threads);

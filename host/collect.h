@@ -14,6 +14,8 @@ typedef struct ss_run_ctx {
   const struct ss_schedule *sched; /* the run's schedule (seed inside) */
   const char *sched_text;          /* its canonical text */
   long run_index;
+  const char *sanitizer; /* --sanitizer mode of the run ("asan", "glibc",
+                            ...), NULL for none: kept in its findings */
 } ss_run_ctx;
 
 typedef struct ss_run_summary {
@@ -29,8 +31,9 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
                    ss_run_summary *sum);
 
 /* The exit classification alone (exposed for tests): fills kind and detail
- * (heap strings) from how the run ended and its stderr; returns 0 when the
- * run ended without a finding. */
+ * (heap strings) from how the run ended and glibc's messages in its stderr;
+ * returns 0 when the run ended without a finding. Sanitizer reports are
+ * not its business: sanparse.h reads them, each its own finding. */
 int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
                     char **kind, char **detail);
 

@@ -112,8 +112,7 @@ static int ss_shm_create(ss_run *r, const ss_run_opts *o, char *err,
   return 0;
 }
 
-/* Whether the ELF file at path has a DT_NEEDED entry starting with prefix. */
-static int ss_elf_needs(const char *path, const char *prefix) {
+int ss_elf_needs(const char *path, const char *prefix) {
   int found = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
     if (fd >= 0)
@@ -143,11 +142,27 @@ static int ss_elf_needs(const char *path, const char *prefix) {
   return found;
 }
 
-/* environ + LD_PRELOAD (ours first, the user's kept) + SIGSTORM_SHM, and for
- * a program linked with ASan's shared runtime, ASan told that a preloaded
- * library before it is expected. */
+/* Each sanitizer runtime the program links (gcc: shared libraries) gets
+ * the options sigstorm needs, the user's own after them (the last value of
+ * an option wins): ASan tolerates our preload before it and keeps the
+ * program's SIGSEGV handler; TSan reports signal-unsafe calls and goes on
+ * after a report; UBSan prints the stack that names the handler. */
+static const struct {
+  const char *lib, *var, *opts;
+} ss_san_env[] = {
+    {"libasan.so", "ASAN_OPTIONS",
+     "verify_asan_link_order=0:detect_leaks=0:halt_on_error=1:"
+     "allow_user_segv_handler=1"},
+    {"libtsan.so", "TSAN_OPTIONS", "report_signal_unsafe=1:halt_on_error=0"},
+    {"libubsan.so", "UBSAN_OPTIONS", "print_stacktrace=1"},
+};
+#define SS_NSAN_ENV (sizeof ss_san_env / sizeof ss_san_env[0])
+
+/* environ + LD_PRELOAD (ours first, the user's kept) + SIGSTORM_SHM, the
+ * sanitizers' options for those the program links, and glibc's heap checks
+ * when asked. owned[] collects what the caller frees. */
 static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
-                           char *owned[4]) {
+                           char *owned[4 + SS_NSAN_ENV]) {
   const char *runtime = o->runtime;
   const char *prog = o->argv[0];
   char *const none[] = {NULL};
@@ -157,20 +172,32 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
     n++;
   while (o->env_extra && o->env_extra[nx])
     nx++;
-  int asan = ss_elf_needs(prog, "libasan.so");
-  char **env = calloc(n + nx + 7, sizeof *env);
+  int linked[SS_NSAN_ENV];
+  const char *old_san[SS_NSAN_ENV];
+  for (size_t s = 0; s < SS_NSAN_ENV; s++) {
+    linked[s] = ss_elf_needs(prog, ss_san_env[s].lib);
+    old_san[s] = NULL;
+  }
+  char **env = calloc(n + nx + 7 + SS_NSAN_ENV, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
   const char *old_preload = NULL;
-  const char *old_asan = NULL;
   const char *old_tun = NULL;
   for (size_t i = 0; i < n + nx; i++) {
     char *e = i < n ? src[i] : o->env_extra[i - n];
+    int mine = 0;
+    for (size_t s = 0; s < SS_NSAN_ENV; s++) {
+      size_t vl = strlen(ss_san_env[s].var);
+      if (linked[s] && strncmp(e, ss_san_env[s].var, vl) == 0 && e[vl] == '=') {
+        old_san[s] = e + vl + 1;
+        mine = 1;
+      }
+    }
+    if (mine)
+      continue;
     if (strncmp(e, "LD_PRELOAD=", 11) == 0)
       old_preload = e + 11;
-    else if (asan && strncmp(e, "ASAN_OPTIONS=", 13) == 0)
-      old_asan = e + 13;
     else if (o->glibc_checks && strncmp(e, "GLIBC_TUNABLES=", 15) == 0)
       old_tun = e + 15;
     else if (o->glibc_checks && (strncmp(e, "MALLOC_CHECK_=", 14) == 0 ||
@@ -179,16 +206,21 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
     else if (strncmp(e, SS_ENV_SHM "=", sizeof SS_ENV_SHM) != 0)
       env[k++] = e;
   }
-  char *asan_opts = NULL;
-  if (asan) {
-    size_t alen = (old_asan ? strlen(old_asan) : 0) + 64;
-    asan_opts = malloc(alen);
-    if (!asan_opts) {
-      free(env);
-      return NULL;
+  int oom = 0;
+  for (size_t s = 0; s < SS_NSAN_ENV; s++) {
+    if (!linked[s])
+      continue;
+    const char *old = old_san[s] ? old_san[s] : "";
+    size_t len = strlen(ss_san_env[s].var) + strlen(ss_san_env[s].opts) +
+                 strlen(old) + 3;
+    char *v = malloc(len);
+    if (!v) {
+      oom = 1;
+      continue;
     }
-    snprintf(asan_opts, alen, "ASAN_OPTIONS=verify_asan_link_order=0%s%s",
-             old_asan && *old_asan ? ":" : "", old_asan ? old_asan : "");
+    snprintf(v, len, "%s=%s%s%s", ss_san_env[s].var, ss_san_env[s].opts,
+             *old ? ":" : "", old);
+    env[k++] = owned[4 + s] = v;
   }
   /* glibc's own heap checks: malloc_check (needs libc_malloc_debug.so in
    * glibc >= 2.34, after our runtime so our wrappers call its checked
@@ -198,24 +230,21 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
   if (o->glibc_checks) {
     size_t tl = (old_tun ? strlen(old_tun) : 0) + 96;
     tun = malloc(tl);
-    if (!tun) {
-      free(asan_opts);
-      free(env);
-      return NULL;
-    }
-    snprintf(tun, tl,
-             "GLIBC_TUNABLES=%s%sglibc.malloc.check=3:glibc.malloc.perturb="
-             "165:glibc.malloc.tcache_count=0",
-             old_tun ? old_tun : "", old_tun && *old_tun ? ":" : "");
+    if (!tun)
+      oom = 1;
+    else
+      snprintf(tun, tl,
+               "GLIBC_TUNABLES=%s%sglibc.malloc.check=3:glibc.malloc.perturb="
+               "165:glibc.malloc.tcache_count=0",
+               old_tun ? old_tun : "", old_tun && *old_tun ? ":" : "");
   }
   size_t len = strlen(runtime) + (old_preload ? strlen(old_preload) : 0) +
                strlen(dbg) + 16;
   char *pre = malloc(len);
   char *shm = malloc(strlen(r->shm_path) + sizeof SS_ENV_SHM + 2);
-  if (!pre || !shm) {
+  if (!pre || !shm || oom) {
     free(pre);
     free(shm);
-    free(asan_opts);
     free(tun);
     free(env);
     return NULL;
@@ -226,8 +255,6 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
   sprintf(shm, "%s=%s", SS_ENV_SHM, r->shm_path);
   env[k++] = owned[0] = pre;
   env[k++] = owned[1] = shm;
-  if (asan_opts)
-    env[k++] = owned[2] = asan_opts;
   if (tun) {
     env[k++] = owned[3] = tun;
     env[k++] = "MALLOC_CHECK_=3";
@@ -252,7 +279,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
     snprintf(err, errlen, "pipe: %s", strerror(errno));
     return -1;
   }
-  char *owned[4] = {NULL, NULL, NULL, NULL};
+  char *owned[4 + SS_NSAN_ENV] = {NULL};
   char **env = ss_child_env(r, o, owned);
   if (o->ptrace) {
     r->errfd = pipefd[0];
@@ -264,7 +291,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
         env && r->err ? ss_pt_start(r, o, env, pipefd[1], o->stdin_path) : -1;
     if (!env || !r->err)
       snprintf(o->ptrace->err, sizeof o->ptrace->err, "out of memory");
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < 4 + SS_NSAN_ENV; i++)
       free(owned[i]);
     free(env);
     close(pipefd[1]);
@@ -304,7 +331,7 @@ int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen) {
       env ? posix_spawn(&r->pid, o->argv[0], &fa, &at, o->argv, env) : ENOMEM;
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
-  for (int i = 0; i < 4; i++)
+  for (size_t i = 0; i < 4 + SS_NSAN_ENV; i++)
     free(owned[i]);
   free(env);
   close(pipefd[1]);

@@ -84,6 +84,10 @@ typedef struct ss_run {
  * writes one line into err and returns NULL. Result is heap-allocated. */
 char *ss_resolve_program(const char *prog, char *err, size_t errlen);
 
+/* Whether the ELF file at path has a DT_NEEDED entry starting with prefix
+ * ("libasan.so": the program is built with gcc's ASan). */
+int ss_elf_needs(const char *path, const char *prefix);
+
 /* Starts a run. 0, or -1 with one line in err (an internal error). */
 int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen);
 /* Waits up to timeout_ms for progress of any run; handles stderr, pidfd

@@ -12,6 +12,8 @@ void ss_signature(const char *kind, const char *handler, const char *callee,
   if (kind && (strcmp(kind, SS_KIND_UNSAFE_CALL) == 0 ||
                strcmp(kind, SS_KIND_ERRNO_CLOBBER) == 0))
     parts[3] = NULL; /* the bug is the handler's call, wherever it lands */
+  if (kind && handler && strcmp(kind, SS_KIND_HEAP_CORRUPTION) == 0)
+    parts[2] = parts[3] = NULL;       /* one bug, whichever check saw it */
   uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
   for (int i = 0; i < 4; i++) {
     for (const char *p = parts[i] ? parts[i] : ""; *p; p++) {
@@ -25,6 +27,29 @@ void ss_signature(const char *kind, const char *handler, const char *callee,
   for (int i = 15; i >= 0; i--, h >>= 4)
     out[i] = hex[h & 15];
   out[16] = '\0';
+}
+
+static const char *const ss_detector_names[SS_DET_COUNT] = {
+    [SS_DET_SIGSTORM] = "sigstorm", [SS_DET_GLIBC] = "glibc",
+    [SS_DET_ASAN] = "asan",         [SS_DET_UBSAN] = "ubsan",
+    [SS_DET_TSAN] = "tsan",         [SS_DET_MSAN] = "msan",
+};
+
+const char *ss_detector_name(int det) {
+  return det >= 0 && det < SS_DET_COUNT ? ss_detector_names[det] : NULL;
+}
+
+int ss_finding_seen_by(ss_finding_info *f, int det, const char *detail) {
+  if (det < 0 || det >= SS_DET_COUNT)
+    return 0;
+  f->detectors |= SS_DET_BIT(det);
+  if (!detail)
+    return 0;
+  if (!f->details[det] && !(f->details[det] = strdup(detail)))
+    return -1;
+  if (!f->detail && !(f->detail = strdup(detail)))
+    return -1;
+  return 0;
 }
 
 const char *ss_signal_name(int sig, char buf[24]) {
@@ -64,6 +89,9 @@ void ss_finding_free(ss_finding_info *f) {
   free(f->schedule);
   free(f->reproducer);
   free(f->cycle);
+  free(f->sanitizer);
+  for (int d = 0; d < SS_DET_COUNT; d++)
+    free(f->details[d]);
   ss_stack_free(&f->handler_stack);
   ss_stack_free(&f->interrupted_stack);
   ss_threads_free(f->threads, f->nthreads);
@@ -81,6 +109,7 @@ void ss_report_free(ss_report *r) {
   free(r->injector);
   free(r->mode);
   free(r->schedule);
+  free(r->sanitizers);
   memset(r, 0, sizeof *r);
 }
 
@@ -91,6 +120,16 @@ long ss_report_add(ss_report *r, ss_finding_info *f) {
       continue;
     o->count += f->count;
     o->runs += f->runs;
+    o->detectors |= f->detectors;
+    for (int d = 0; d < SS_DET_COUNT; d++)
+      if (!o->details[d] && f->details[d]) {
+        o->details[d] = f->details[d];
+        f->details[d] = NULL;
+      }
+    if (!o->detail && f->detail) {
+      o->detail = f->detail;
+      f->detail = NULL;
+    }
     /* keep the first run's seed and schedule; take stacks if it had none */
     if (o->handler_stack.n == 0 && f->handler_stack.n > 0) {
       ss_stack_free(&o->handler_stack);

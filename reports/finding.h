@@ -22,6 +22,26 @@
 #define SS_KIND_DEADLOCK "deadlock"
 #define SS_KIND_HANG "hang"
 #define SS_KIND_DEFAULT_ACTION_DEATH "default-action-death"
+#define SS_KIND_DATA_RACE "data-race"
+#define SS_KIND_UNDEFINED "undefined-behaviour"
+
+/* Who saw a finding: the runtime and the host's watchdog ("sigstorm"),
+ * glibc's malloc checks, or a sanitizer's report. A finding keeps the set,
+ * merged when findings merge, and the detail line each detector gave. */
+enum ss_detector {
+  SS_DET_SIGSTORM = 0,
+  SS_DET_GLIBC,
+  SS_DET_ASAN,
+  SS_DET_UBSAN,
+  SS_DET_TSAN,
+  SS_DET_MSAN,
+  SS_DET_COUNT
+};
+#define SS_DET_BIT(d) (1u << (d))
+
+/* "sigstorm", "glibc", "asan", "ubsan", "tsan", "msan"; NULL if out of
+ * range. */
+const char *ss_detector_name(int det);
 
 typedef struct ss_frame {
   uint64_t pc;
@@ -82,17 +102,22 @@ typedef struct ss_finding_info {
   ss_window_hint hint;              /* first occurrence's landing place */
   ss_thread_trace *threads;         /* deadlock/hang: every thread's stack */
   size_t nthreads;
-  char *reproducer; /* case file written for it, or NULL */
+  char *reproducer;   /* case file written for it, or NULL */
+  unsigned detectors; /* SS_DET_BIT(SS_DET_*) of every detector that saw it */
+  char *details[SS_DET_COUNT]; /* each detector's detail line, or NULL */
+  char *sanitizer; /* --sanitizer mode of the run that first found it
+                      ("asan", "glibc", ...), NULL for none */
 } ss_finding_info;
 
 typedef struct ss_report {
   char *target; /* program path as given */
   char **argv;  /* program arguments, argv[0] first */
   int argc;
-  char *injector; /* "thread" (in-target thread) */
-  char *mode;     /* "run" or "stress" */
-  uint64_t seed;  /* base seed */
-  char *schedule; /* spec given by the user, or "random" */
+  char *injector;   /* "thread" (in-target thread) */
+  char *mode;       /* "run" or "stress" */
+  uint64_t seed;    /* base seed */
+  char *schedule;   /* spec given by the user, or "random" */
+  char *sanitizers; /* --sanitizer modes run, comma-separated, or NULL */
   uint64_t runs;
   uint64_t signals_fired;
   uint64_t signals_handled;
@@ -108,7 +133,11 @@ typedef struct ss_report {
 
 /* 16-hex-digit FNV-1a-64 of kind, handler, callee, interrupted (NULL as "").
  * For unsafe-call and errno-clobber the interrupted function is not part of
- * the signature (the bug is the handler's call, wherever it lands). */
+ * the signature (the bug is the handler's call, wherever it lands). For
+ * heap-corruption with a known handler only kind and handler count: which
+ * check trips (glibc's abort, an ASan report), on which call and where the
+ * signal landed are symptoms of one bug, the handler's heap use, so every
+ * detector's report of it merges into one finding. */
 void ss_signature(const char *kind, const char *handler, const char *callee,
                   const char *interrupted, char out[17]);
 
@@ -118,11 +147,16 @@ const char *ss_signal_name(int sig, char buf[24]);
 void ss_report_init(ss_report *r);
 void ss_report_free(ss_report *r);
 /* Adds f (taking ownership of its strings and stacks) or, if a finding with
- * the same signature exists, adds its count and runs to that one and frees
+ * the same signature exists, adds its count and runs to that one, merges its
+ * detectors (and their detail lines the first time each is seen) and frees
  * f's contents. Returns the index of the finding in r->findings, or -1 when
  * out of memory. f->signature must be set. */
 long ss_report_add(ss_report *r, ss_finding_info *f);
 void ss_finding_free(ss_finding_info *f);
+/* Marks f as seen by det, with detail (copied; NULL for none) as that
+ * detector's line; f->detail is set too when it has none. -1 when out of
+ * memory. */
+int ss_finding_seen_by(ss_finding_info *f, int det, const char *detail);
 void ss_stack_free(ss_stack_trace *s);
 void ss_threads_free(ss_thread_trace *t, size_t n);
 

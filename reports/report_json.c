@@ -57,6 +57,13 @@ char *ss_report_json_string(const ss_report *r) {
   json_object_object_add(root, "injector", str_or_null(r->injector));
   json_object_object_add(root, "seed", json_object_new_uint64(r->seed));
   json_object_object_add(root, "schedule", str_or_null(r->schedule));
+  json_object *sans = json_object_new_array();
+  for (const char *p = r->sanitizers; p && *p;) {
+    size_t n = strcspn(p, ",");
+    json_object_array_add(sans, json_object_new_string_len(p, (int)n));
+    p += n + (p[n] == ',');
+  }
+  json_object_object_add(root, "sanitizers", sans);
   json_object_object_add(root, "runs", json_object_new_uint64(r->runs));
   json_object_object_add(root, "signals_fired",
                          json_object_new_uint64(r->signals_fired));
@@ -86,6 +93,19 @@ char *ss_report_json_string(const ss_report *r) {
     json_object_object_add(o, "via", str_or_null(f->via));
     json_object_object_add(o, "interrupted", str_or_null(f->interrupted));
     json_object_object_add(o, "detail", str_or_null(f->detail));
+    json_object *dets = json_object_new_array();
+    json_object *dd = json_object_new_object();
+    for (int d = 0; d < SS_DET_COUNT; d++) {
+      if (!(f->detectors & SS_DET_BIT(d)))
+        continue;
+      json_object_array_add(dets, json_object_new_string(ss_detector_name(d)));
+      if (f->details[d])
+        json_object_object_add(dd, ss_detector_name(d),
+                               json_object_new_string(f->details[d]));
+    }
+    json_object_object_add(o, "detectors", dets);
+    json_object_object_add(o, "details", dd);
+    json_object_object_add(o, "sanitizer", str_or_null(f->sanitizer));
     json_object_object_add(o, "cycle", str_or_null(f->cycle));
     json_object_object_add(o, "signature",
                            json_object_new_string(f->signature));

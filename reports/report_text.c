@@ -61,6 +61,8 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
   fprintf(out, "\n  injector %s, seed %llu, schedule %s\n",
           r->injector ? r->injector : "?", (unsigned long long)r->seed,
           r->schedule ? r->schedule : "?");
+  if (r->sanitizers)
+    fprintf(out, "  sanitizers: %s\n", r->sanitizers);
   fprintf(out,
           "  %llu run%s in %.1fs; signals: %llu fired, %llu handled; %llu "
           "timed out or stalled, %llu killed by a signal\n",
@@ -91,8 +93,25 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
     fprintf(out, "\n    count=%llu runs=%llu signature=%s\n",
             (unsigned long long)f->count, (unsigned long long)f->runs,
             f->signature);
-    if (f->detail)
+    int ndet = 0, ndetail = 0;
+    for (int d = 0; d < SS_DET_COUNT; d++) {
+      ndet += (f->detectors & SS_DET_BIT(d)) != 0;
+      ndetail += f->details[d] != NULL;
+    }
+    if (ndet) {
+      fputs("    seen by:", out);
+      for (int d = 0, k = 0; d < SS_DET_COUNT; d++)
+        if (f->detectors & SS_DET_BIT(d))
+          fprintf(out, "%s %s", k++ ? "," : "", ss_detector_name(d));
+      fputc('\n', out);
+    }
+    if (ndetail > 1) { /* each detector's own message */
+      for (int d = 0; d < SS_DET_COUNT; d++)
+        if (f->details[d])
+          fprintf(out, "    %s: %s\n", ss_detector_name(d), f->details[d]);
+    } else if (f->detail) {
       fprintf(out, "    %s\n", f->detail);
+    }
     if (f->cycle)
       fprintf(out, "    cycle: %s\n", f->cycle);
     int timed = !r->mode || strcmp(r->mode, "run") == 0 ||
@@ -103,9 +122,11 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
       fputc('\n', out);
     }
     if (timed) {
-      fprintf(out, "    %s: sigstorm run --seed %llu --schedule ",
-              f->reproducer ? "found with" : "reproduce",
-              (unsigned long long)f->seed);
+      fprintf(out, "    %s: sigstorm run ",
+              f->reproducer ? "found with" : "reproduce");
+      if (f->sanitizer)
+        fprintf(out, "--sanitizer %s ", f->sanitizer);
+      fprintf(out, "--seed %llu --schedule ", (unsigned long long)f->seed);
       put_quoted(out, f->schedule ? f->schedule : "");
       fputs(" --", out);
       for (int a = 0; a < r->argc; a++) {

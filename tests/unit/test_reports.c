@@ -90,6 +90,62 @@ static void test_dedup(void **state) {
   ss_report_free(r);
 }
 
+/* Heap corruption seen by glibc and by ASan, at different calls and with
+ * different messages: one finding, both detectors, each one's line. */
+static void test_detectors(void **state) {
+  (void)state;
+  ss_report r;
+  ss_report_init(&r);
+  ss_finding_info f;
+  fill(&f, SS_KIND_HEAP_CORRUPTION, "on_usr1", 1, 0);
+  ss_finding_seen_by(&f, SS_DET_GLIBC,
+                     "free(): double free detected in tcache 2");
+  assert_int_equal(ss_report_add(&r, &f), 0);
+  fill(&f, SS_KIND_HEAP_CORRUPTION, "on_usr1", 1, 1);
+  free(f.callee);
+  f.callee = NULL;
+  free(f.interrupted);
+  f.interrupted = strdup("main");
+  ss_signature(f.kind, f.handler, f.callee, f.interrupted, f.signature);
+  ss_finding_seen_by(&f, SS_DET_ASAN, "AddressSanitizer: heap-use-after-free");
+  assert_int_equal(ss_report_add(&r, &f), 0);
+  fill(&f, SS_KIND_HEAP_CORRUPTION, "other_handler", 1, 0);
+  ss_finding_seen_by(&f, SS_DET_ASAN, "AddressSanitizer: double-free");
+  assert_int_equal(ss_report_add(&r, &f), 1);
+  assert_int_equal(r.nfindings, 2);
+  ss_finding_info *m = &r.findings[0];
+  assert_int_equal(m->detectors,
+                   SS_DET_BIT(SS_DET_GLIBC) | SS_DET_BIT(SS_DET_ASAN));
+  assert_string_equal(m->details[SS_DET_GLIBC],
+                      "free(): double free detected in tcache 2");
+  assert_string_equal(m->details[SS_DET_ASAN],
+                      "AddressSanitizer: heap-use-after-free");
+  assert_string_equal(m->detail, "free(): double free detected in tcache 2");
+  assert_int_equal(m->count, 2);
+  char *s = ss_report_json_string(&r);
+  json_object *o = json_tokener_parse(s), *fs, *d;
+  assert_true(json_object_object_get_ex(o, "findings", &fs));
+  assert_true(json_object_object_get_ex(json_object_array_get_idx(fs, 0),
+                                        "detectors", &d));
+  assert_int_equal(json_object_array_length(d), 2);
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(d, 0)),
+                      "glibc");
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(d, 1)),
+                      "asan");
+  json_object_put(o);
+  free(s);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  ss_report_write_text(mem, &r);
+  fclose(mem);
+  assert_non_null(strstr(buf, "seen by: glibc, asan\n"));
+  assert_non_null(
+      strstr(buf, "    asan: AddressSanitizer: heap-use-after-free"));
+  free(buf);
+  ss_report_free(&r);
+}
+
 static void test_json(void **state) {
   (void)state;
   ss_report *r = make_report();
@@ -174,9 +230,8 @@ static void test_text_and_files(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_signature),
-      cmocka_unit_test(test_dedup),
-      cmocka_unit_test(test_json),
+      cmocka_unit_test(test_signature),      cmocka_unit_test(test_dedup),
+      cmocka_unit_test(test_detectors),      cmocka_unit_test(test_json),
       cmocka_unit_test(test_text_and_files),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
