@@ -6,7 +6,10 @@
 #     wall time minus the stall time, next to the same replay of a case that
 #     does not deadlock (the baseline: start, trace, run, report);
 #  2. the slowdown of --sanitizer glibc on each model's fixed twin (clean
-#     runs, no injection), against the same runs under the runtime alone.
+#     runs, no injection), against the same runs under the runtime alone;
+#  3. what each heap oracle catches on the models: the runtime alone, glibc
+#     mode, glibc mode with --heap-check (runs ending in heap-corruption, in
+#     another crash, and those the heap check caught right after a handler).
 # Medians; needs a built tree (ci/build).
 #   bench/deadlock_bench.sh [--quick]        BUILD=build by default
 set -euo pipefail
@@ -68,3 +71,27 @@ for m in regresshion malloc_in_handler stdio_in_handler mutex_in_handler malloc_
   printf "   %-28s %10.0f %10.0f %7.2fx\n" "$m" "$(cat "$T/a")" "$(cat "$T/b")" \
     "$(awk -v a="$(cat "$T/a")" -v b="$(cat "$T/b")" 'BEGIN {print b / a}')"
 done
+echo
+
+runs=$((reps * 20))
+echo "3. what each heap oracle catches (stress --runs $runs --jobs 2 --seed 1, random schedules)"
+printf "   %-20s %-22s %6s %6s %10s %8s\n" model mode heap crash "by check" seconds
+for m in heap_corruption regresshion malloc_in_handler; do
+  for mode in "runtime" "glibc" "glibc+heap-check"; do
+    case $mode in
+    runtime) extra=() ;;
+    glibc) extra=(--sanitizer glibc) ;;
+    *) extra=(--sanitizer glibc --heap-check) ;;
+    esac
+    "$SS" stress --runs "$runs" --jobs 2 --seed 1 --no-cases "${extra[@]}" --report "$T/h" \
+      -- "$BUILD/targets/$m" >/dev/null 2>&1 || true
+    r="$T/h/report.json"
+    printf "   %-20s %-22s %6s %6s %10s %8.1f\n" "$m" "$mode" \
+      "$(jq '[.findings[] | select(.kind == "heap-corruption") | .runs] | add // 0' "$r")" \
+      "$(jq '[.findings[] | select(.kind == "crash") | .runs] | add // 0' "$r")" \
+      "$(jq '[.findings[] | select(.detectors | index("heapcheck") != null) | .runs] | add // 0' "$r")" \
+      "$(jq '.elapsed_s' "$r")"
+  done
+done
+echo "   (heap/crash: runs ending in a heap-corruption finding / another crash;"
+echo "    by check: of those, caught by --heap-check right after the handler)"

@@ -109,6 +109,7 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
           .hang_ns = cp->c->hang_ns,
           .interactive = cp->single,
           .glibc_checks = cp->c->glibc_checks,
+          .heap_check = cp->c->heap_check,
       };
       char err[512];
       if (ss_run_start(&s->run, &o, err, sizeof err) < 0) {
@@ -145,6 +146,7 @@ int ss_campaign_run(ss_campaign *cp, ss_report *rep, ss_campaign_stats *st) {
         rep->runs++;
         rep->signals_fired += sum.fired;
         rep->signals_handled += sum.handled;
+        rep->heapchecks += r->shm->heapchecks;
         st->attached += sum.attached != 0;
         st->violations += sum.violations;
         st->dropped += sum.dropped;

@@ -57,6 +57,7 @@ typedef struct ss_common {
   const char *cases_dir; /* --cases DIR, else DIR/cases of --report */
   int no_cases;
   int glibc_checks;       /* --sanitizer glibc is among the modes */
+  int heap_check;         /* --heap-check */
   int san[SS_SAN_NMODES]; /* --sanitizer modes, in the order given */
   int nsan;               /* 0: none given */
 } ss_common;
@@ -93,6 +94,7 @@ extern volatile sig_atomic_t ss_interrupted;
 #define SS_OPT_NO_CASES 261
 #define SS_OPT_SANITIZER 262
 #define SS_OPT_HANG 270
+#define SS_OPT_HEAP_CHECK 271
 #define SS_OPT_HELP 'h'
 
 #define SS_COMMON_OPTS                                                         \
@@ -116,6 +118,9 @@ extern volatile sig_atomic_t ss_interrupted;
        "window) in DIR"},                                                      \
       {"no-cases", no_argument, SS_OPT_NO_CASES, NULL,                         \
        "write no case files (the conversion replays each finding)"},           \
+      {"heap-check", no_argument, SS_OPT_HEAP_CHECK, NULL,                     \
+       "after a handler that called the allocator, walk glibc's arenas at "    \
+       "the thread's next allocator calls (catches corruption earlier)"},      \
       {"sanitizer", required_argument, SS_OPT_SANITIZER, "MODE[,MODE...]",     \
        "asan, ubsan, tsan (PROG built with it, or PROG.asan etc. beside "      \
        "it), glibc (glibc's heap checks) or none; a list runs each"},          \

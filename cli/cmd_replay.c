@@ -32,6 +32,8 @@
        "watchdog: no progress, a thread spinning: a hang (1s)"},               \
       {"runtime", required_argument, SS_OPT_RUNTIME, "PATH",                   \
        "libsigstorm.so to preload (default: ../lib/ beside the binary)"},      \
+      {"heap-check", no_argument, SS_OPT_HEAP_CHECK, NULL,                     \
+       "walk glibc's arenas after handlers that allocate"},                    \
       {"sanitizer", required_argument, SS_OPT_SANITIZER, "glibc|none",         \
        "glibc: run with glibc's own heap checks (malloc_check, perturb)"},     \
   {                                                                            \
@@ -287,7 +289,8 @@ int ss_cmd_sweep(int argc, char **argv) {
                     .stall_ns = t.c.stall_ns,
                     .hang_ns = t.c.hang_ns,
                     .sym = ss_sym_new(),
-                    .glibc_checks = t.c.glibc_checks};
+                    .glibc_checks = t.c.glibc_checks,
+                    .heap_check = t.c.heap_check};
   int status = SS_EXIT_CLEAN;
   char err[512], sb[24];
   ss_report total;
@@ -512,6 +515,7 @@ static int ss_case_replayer(const ss_case *c, const struct ss_tool *t,
   rp->stall_ns = t->c.stall_ns;
   rp->hang_ns = t->c.hang_ns;
   rp->glibc_checks = t->c.glibc_checks;
+  rp->heap_check = t->c.heap_check;
   *owned_prog = prog;
   *owned_argv = argv;
   *owned_input = input;

@@ -169,6 +169,7 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
                         : c->schedule_spec ? c->sched.text
                                            : "random");
   rep.sanitizers = c->nsan ? strdup(sans) : NULL;
+  rep.heap_check = c->heap_check;
   rep.exit_code = -1;
 
   /* the budget under each mode, one report */
@@ -232,7 +233,8 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
                      .stall_ns = c->stall_ns,
                      .hang_ns = c->hang_ns,
                      .sym = sym,
-                     .glibc_checks = c->glibc_checks};
+                     .glibc_checks = c->glibc_checks,
+                     .heap_check = c->heap_check};
     uint64_t t0 = ss_mono_ns();
     int nconv = sym ? ss_convert_findings(&cv, &rep) : -1;
     if (nconv < 0)

@@ -190,6 +190,9 @@ int ss_common_option(ss_common *c, int val, const char *arg) {
     return 1;
   case SS_OPT_SANITIZER:
     return ss_parse_sanitizers(c, arg);
+  case SS_OPT_HEAP_CHECK:
+    c->heap_check = 1;
+    return 1;
   default:
     return 0;
   }

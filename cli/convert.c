@@ -136,7 +136,8 @@ int ss_convert_findings(const ss_convert *cv, ss_report *rep) {
                     .stall_ns = cv->stall_ns,
                     .hang_ns = cv->hang_ns,
                     .sym = cv->sym,
-                    .glibc_checks = cv->glibc_checks};
+                    .glibc_checks = cv->glibc_checks,
+                    .heap_check = cv->heap_check};
   int converted = 0, rc = 0;
   struct ss_tried_set ts = {0};
   for (size_t i = 0; i < rep->nfindings && !ss_interrupted; i++) {

@@ -15,6 +15,7 @@ typedef struct ss_convert {
   uint64_t timeout_ns, stall_ns, hang_ns;
   ss_symbolizer *sym;
   int glibc_checks;
+  int heap_check;
 } ss_convert;
 
 /* Converts every finding of rep that has a landing place and no case yet;

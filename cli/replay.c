@@ -44,6 +44,7 @@ int ss_replay_once(const ss_replayer *rp, ss_pt_plan *plan, long index,
       .stdin_path = rp->stdin_path,
       .ptrace = plan,
       .glibc_checks = rp->glibc_checks,
+      .heap_check = rp->heap_check,
   };
   ss_run run;
   plan->err[0] = '\0';

@@ -19,6 +19,7 @@ typedef struct ss_replayer {
   uint64_t stall_ns, hang_ns;
   ss_symbolizer *sym;
   int glibc_checks; /* --sanitizer glibc */
+  int heap_check;   /* --heap-check */
 } ss_replayer;
 
 /* The result of one replay. */

@@ -13,6 +13,7 @@
 static const char *const ss_glibc_heap_msgs[] = {
     "malloc(): ",
     "malloc_consolidate(): ",
+    "int_mallinfo(): ",
     "free(): ",
     "realloc(): ",
     "calloc(): ",
@@ -115,14 +116,46 @@ int ss_classify_end(const ss_run *run, const struct ss_schedule *sched,
   const char *err = run->err ? run->err : "";
   const char *hit;
   *kind = *detail = NULL;
+  char sb[24], buf[256];
+  /* the heap check was walking the arenas when the process ended */
+  int in_check = run->shm && run->shm->heapcheck_tid != 0 &&
+                 (run->end == SS_END_SIGNALED ||
+                  (run->end == SS_END_STALLED && !run->deadlocked));
+  char after[96] = "";
+  if (in_check)
+    snprintf(after, sizeof after,
+             " (in sigstorm's heap check, after the %s handler returned)",
+             ss_signal_name(run->shm->heapcheck_sig, sb));
   for (const char *const *m = ss_glibc_heap_msgs; *m; m++) {
     if ((hit = ss_find_line(err, *m, 0))) {
       *kind = strdup(SS_KIND_HEAP_CORRUPTION);
-      *detail = ss_line_at(hit);
+      char *line = ss_line_at(hit);
+      if (line && in_check) {
+        snprintf(buf, sizeof buf, "%s%s", line, after);
+        free(line);
+        line = strdup(buf);
+      }
+      *detail = line;
       return 1;
     }
   }
-  char sb[24], buf[256];
+  if (in_check && run->end == SS_END_STALLED) {
+    /* a bin list that is a cycle: the walk never ends */
+    *kind = strdup(SS_KIND_HEAP_CORRUPTION);
+    snprintf(buf, sizeof buf,
+             "walking glibc's arenas never ends%s: a list is a cycle", after);
+    *detail = strdup(buf);
+    return 1;
+  }
+  if (in_check) {
+    *kind = strdup(SS_KIND_HEAP_CORRUPTION);
+    snprintf(buf, sizeof buf,
+             "walking glibc's arenas crashed (killed by %s)%s: their lists "
+             "are corrupt",
+             ss_signal_name(run->term_sig, sb), after);
+    *detail = strdup(buf);
+    return 1;
+  }
   switch (run->end) {
   case SS_END_TIMEOUT:
   case SS_END_STALLED:
@@ -816,12 +849,15 @@ int ss_collect_run(const ss_run_ctx *ctx, const ss_run *run, ss_report *rep,
     f.schedule = ss_dup_or_null(ctx->sched_text);
     f.first_run = ctx->run_index;
     f.pid = run->pid < 0 ? -run->pid : run->pid;
-    /* glibc's malloc checks printed it, else the runtime or the watchdog */
-    if (ss_finding_seen_by(&f,
-                           strcmp(kind, SS_KIND_HEAP_CORRUPTION) == 0
-                               ? SS_DET_GLIBC
-                               : SS_DET_SIGSTORM,
-                           detail) < 0) {
+    /* glibc's malloc checks printed it (in the heap check: both), else the
+     * runtime or the watchdog */
+    int heap = strcmp(kind, SS_KIND_HEAP_CORRUPTION) == 0;
+    int checked = heap && strstr(detail, "sigstorm's heap check") != NULL;
+    int glibc = heap && strncmp(detail, "walking glibc", 13) != 0;
+    if ((checked && ss_finding_seen_by(&f, SS_DET_HEAPCHECK, detail) < 0) ||
+        ((!checked || glibc) &&
+         ss_finding_seen_by(&f, glibc ? SS_DET_GLIBC : SS_DET_SIGSTORM,
+                            detail) < 0)) {
       ss_finding_free(&f);
       return -1;
     }

@@ -106,7 +106,7 @@ static int ss_shm_create(ss_run *r, const ss_run_opts *o, char *err,
   r->shm->version = SS_PROTO_VERSION;
   r->shm->header_size = sizeof(struct ss_shm);
   r->shm->finding_size = sizeof(struct ss_finding);
-  r->shm->flags = o->shm_flags;
+  r->shm->flags = o->shm_flags | (o->heap_check ? SS_F_HEAP_CHECK : 0);
   if (o->sched)
     r->shm->sched = *o->sched;
   return 0;

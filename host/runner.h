@@ -32,6 +32,7 @@ typedef struct ss_run_opts {
   const char *stdin_path; /* NULL: /dev/null (or inherited if interactive) */
   struct ss_pt_plan *ptrace;
   int glibc_checks; /* --sanitizer glibc: malloc_check, perturb, debug lib */
+  int heap_check;   /* --heap-check: glibc's walks after allocating handlers */
 } ss_run_opts;
 
 enum ss_run_end {

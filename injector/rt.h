@@ -35,6 +35,7 @@ struct ss_hframe {
   ucontext_t *uc;
   int errno_before;
   uint8_t intr_in_runtime;      /* the interrupted pc was in our own code */
+  uint8_t used_alloc;           /* the handler called the allocator */
   uint8_t fam_at[SS_FAM_COUNT]; /* family depths of the interrupted frame */
   uint16_t fn_at[SS_FAM_COUNT]; /* the fn it was inside, per family */
 };
@@ -49,6 +50,9 @@ struct ss_tls {
   uint32_t calls[SS_FN_COUNT];   /* entries per fn on this thread */
   uint64_t nprog;                /* interposed calls, for the watchdog */
   struct ss_tslot *slot;         /* where to publish them, NULL = unclaimed */
+  uint32_t heap_pending; /* heap checks still to run (SS_F_HEAP_CHECK) */
+  int32_t heap_sig;      /* ... after this signal's handler */
+  uintptr_t heap_handler;
   struct ss_hframe frames[SS_MAX_DEPTH];
 };
 
@@ -95,6 +99,10 @@ static inline void ss_publish_depth(struct ss_tls *t) {
   atomic_store_explicit((_Atomic uint32_t *)&t->slot->depth, t->depth,
                         memory_order_relaxed);
 }
+
+/* rt_wrap.c: the heap check, in a normal context (never from a handler) */
+SS_HIDDEN void ss_heap_check(struct ss_tls *t);
+#define SS_HEAP_CHECKS 8 /* allocator calls checked after such a handler */
 
 /* rt_inject.c */
 SS_HIDDEN void ss_injector_start(void);

@@ -353,6 +353,7 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
     f->pc = uc ? ss_uc_pc(uc) : 0;
     f->errno_before = saved_errno;
     f->intr_in_runtime = f->pc >= ss_self_lo && f->pc < ss_self_hi;
+    f->used_alloc = 0;
     memcpy(f->fam_at, t->fam, sizeof f->fam_at);
     memcpy(f->fn_at, t->fam_fn, sizeof f->fn_at);
     atomic_signal_fence(memory_order_seq_cst);
@@ -383,6 +384,13 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
       t->depth--;
     atomic_signal_fence(memory_order_seq_cst);
     ss_publish_depth(t);
+    if (f->used_alloc && ss_shm && (ss_shm->flags & SS_F_HEAP_CHECK)) {
+      /* not here (this is still the signal's context, maybe inside
+       * malloc): at the thread's next top-level allocator call */
+      t->heap_pending = SS_HEAP_CHECKS;
+      t->heap_sig = sig;
+      t->heap_handler = (uintptr_t)h.handler;
+    }
     if (errno_after != saved_errno) {
       t->in_runtime++;
       ss_record(SS_K_ERRNO_CLOBBER, f, SS_FN_NONE, SS_FN_NONE, SS_FN_NONE,

@@ -84,7 +84,46 @@ static __thread int ss_resolving __attribute__((tls_model("initial-exec")));
     ss_resolving--;                                                            \
   } while (0)
 
+/* ---- the heap check ---------------------------------------------------------
+ * Runs at the top of a program's allocator call, outside any handler, so
+ * calling glibc here is as safe as the call the program is making. */
+struct ss_mallinfo2 {
+  size_t f[10];
+};
+static struct ss_mallinfo2 (*real_mallinfo2)(void);
+static int (*real_malloc_trim)(size_t);
+
+void ss_heap_check(struct ss_tls *t) {
+  t->heap_pending--;
+  if (!ss_shm)
+    return;
+  if (!real_mallinfo2 || !real_malloc_trim) { /* resolved at start-up */
+    t->heap_pending = 0;
+    return;
+  }
+  ss_shm->heapcheck_sig = t->heap_sig;
+  ss_shm->heapcheck_handler = t->heap_handler;
+  atomic_store_explicit((_Atomic int32_t *)&ss_shm->heapcheck_tid, ss_gettid(),
+                        memory_order_release);
+  /* mallinfo2 walks every arena's fastbins (alignment checks) and bins;
+   * malloc_trim consolidates the fastbins (size checks) and unlinks
+   * chunks (the double-linked list and prev_size checks) under each
+   * arena's lock: glibc's own checks, made to run now */
+  (void)real_mallinfo2();
+  (void)real_malloc_trim(0);
+  atomic_store_explicit((_Atomic int32_t *)&ss_shm->heapcheck_tid, 0,
+                        memory_order_release);
+  atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->heapchecks, 1,
+                            memory_order_relaxed);
+}
+
 void ss_resolve_all(void) {
+  if (!real_mallinfo2) {
+    ss_resolving++;
+    *(void **)&real_mallinfo2 = ss_resolve("mallinfo2");
+    *(void **)&real_malloc_trim = ss_resolve("malloc_trim");
+    ss_resolving--;
+  }
 #define SS_FN(name, fam, ...)                                                  \
   if (!real_##name)                                                            \
     SS_LOOKUP(name);
@@ -126,6 +165,8 @@ static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
     return 0;
   struct ss_hframe *f = &t->frames[t->depth - 1];
   unsigned fam = ss_fn_family[fn];
+  if (fam == SS_FAM_ALLOC)
+    f->used_alloc = 1;
   t->in_runtime++;
   if (f->unsafe_depth == 0) {
     f->outer = (uint16_t)fn;
@@ -141,6 +182,9 @@ static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
 static __attribute__((noinline)) unsigned ss_enter_slow(struct ss_tls *t,
                                                         unsigned fn) {
   int saved_errno = errno; /* nothing here may change what the caller sees */
+  if (t->heap_pending && !t->depth && !t->in_runtime && !t->exempt &&
+      ss_fn_family[fn] == SS_FAM_ALLOC && !t->fam[SS_FAM_ALLOC])
+    ss_heap_check(t);
   unsigned tok = ss_detect(t, fn);
   errno = saved_errno;
   return tok;
@@ -156,7 +200,7 @@ static inline unsigned ss_enter(unsigned fn) {
     t->slot = ss_progress_slot(t);
   atomic_store_explicit((_Atomic uint64_t *)&t->slot->progress, ++t->nprog,
                         memory_order_relaxed);
-  if (SS_UNLIKELY(t->depth | t->in_runtime | ss_armed[fn]))
+  if (SS_UNLIKELY(t->depth | t->in_runtime | ss_armed[fn] | t->heap_pending))
     tok = ss_enter_slow(t, fn);
   if (t->fam[fam]++ == 0)
     t->fam_fn[fam] = (uint16_t)fn;

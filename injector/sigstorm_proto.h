@@ -217,6 +217,7 @@ struct ss_tslot {
 enum ss_shm_flags {
   SS_F_NO_INJECT = 1u,      /* detectors only: no injector thread */
   SS_F_NO_FORK_INJECT = 2u, /* no injector in fork() children */
+  SS_F_HEAP_CHECK = 4u,     /* glibc's heap checked after allocating handlers */
 };
 
 struct ss_shm {
@@ -247,6 +248,15 @@ struct ss_shm {
   struct ss_waiter waiters[SS_MAX_WAITERS];
   struct ss_tslot tslots[SS_MAX_TSLOTS];
   struct ss_tslot tslot_overflow;
+  /* the heap check (SS_F_HEAP_CHECK): after a handler that called the
+   * allocator returns, the thread's next few top-level allocator calls
+   * first run mallinfo2() and malloc_trim(0), whose walks of every arena
+   * trip glibc's consistency checks. heapcheck_tid is set while one runs:
+   * an abort or crash then is the check's finding. */
+  int32_t heapcheck_tid; /* atomic */
+  int32_t heapcheck_sig;
+  uint64_t heapcheck_handler;
+  uint64_t heapchecks; /* checks run (atomic) */
 };
 
 #endif

@@ -30,9 +30,10 @@ void ss_signature(const char *kind, const char *handler, const char *callee,
 }
 
 static const char *const ss_detector_names[SS_DET_COUNT] = {
-    [SS_DET_SIGSTORM] = "sigstorm", [SS_DET_GLIBC] = "glibc",
-    [SS_DET_ASAN] = "asan",         [SS_DET_UBSAN] = "ubsan",
-    [SS_DET_TSAN] = "tsan",         [SS_DET_MSAN] = "msan",
+    [SS_DET_SIGSTORM] = "sigstorm",   [SS_DET_GLIBC] = "glibc",
+    [SS_DET_ASAN] = "asan",           [SS_DET_UBSAN] = "ubsan",
+    [SS_DET_TSAN] = "tsan",           [SS_DET_MSAN] = "msan",
+    [SS_DET_HEAPCHECK] = "heapcheck",
 };
 
 const char *ss_detector_name(int det) {

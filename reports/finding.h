@@ -35,6 +35,7 @@ enum ss_detector {
   SS_DET_UBSAN,
   SS_DET_TSAN,
   SS_DET_MSAN,
+  SS_DET_HEAPCHECK, /* sigstorm's heap check (--heap-check) */
   SS_DET_COUNT
 };
 #define SS_DET_BIT(d) (1u << (d))
@@ -113,11 +114,13 @@ typedef struct ss_report {
   char *target; /* program path as given */
   char **argv;  /* program arguments, argv[0] first */
   int argc;
-  char *injector;   /* "thread" (in-target thread) */
-  char *mode;       /* "run" or "stress" */
-  uint64_t seed;    /* base seed */
-  char *schedule;   /* spec given by the user, or "random" */
-  char *sanitizers; /* --sanitizer modes run, comma-separated, or NULL */
+  char *injector;      /* "thread" (in-target thread) */
+  char *mode;          /* "run" or "stress" */
+  uint64_t seed;       /* base seed */
+  char *schedule;      /* spec given by the user, or "random" */
+  char *sanitizers;    /* --sanitizer modes run, comma-separated, or NULL */
+  int heap_check;      /* --heap-check was on */
+  uint64_t heapchecks; /* heap checks the runtime ran, over all runs */
   uint64_t runs;
   uint64_t signals_fired;
   uint64_t signals_handled;

@@ -67,6 +67,10 @@ char *ss_report_json_string(const ss_report *r) {
   json_object_object_add(root, "runs", json_object_new_uint64(r->runs));
   json_object_object_add(root, "signals_fired",
                          json_object_new_uint64(r->signals_fired));
+  json_object_object_add(root, "heap_check",
+                         json_object_new_boolean(r->heap_check));
+  json_object_object_add(root, "heapchecks",
+                         json_object_new_uint64(r->heapchecks));
   json_object_object_add(root, "signals_handled",
                          json_object_new_uint64(r->signals_handled));
   json_object_object_add(root, "timeouts", json_object_new_uint64(r->timeouts));

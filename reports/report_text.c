@@ -63,6 +63,9 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
           r->schedule ? r->schedule : "?");
   if (r->sanitizers)
     fprintf(out, "  sanitizers: %s\n", r->sanitizers);
+  if (r->heap_check)
+    fprintf(out, "  heap check: %llu walks of glibc's arenas\n",
+            (unsigned long long)r->heapchecks);
   fprintf(out,
           "  %llu run%s in %.1fs; signals: %llu fired, %llu handled; %llu "
           "timed out or stalled, %llu killed by a signal\n",
@@ -126,6 +129,8 @@ void ss_report_write_text(FILE *out, const ss_report *r) {
               f->reproducer ? "found with" : "reproduce");
       if (f->sanitizer)
         fprintf(out, "--sanitizer %s ", f->sanitizer);
+      if (r->heap_check)
+        fputs("--heap-check ", out);
       fprintf(out, "--seed %llu --schedule ", (unsigned long long)f->seed);
       put_quoted(out, f->schedule ? f->schedule : "");
       fputs(" --", out);
