@@ -591,7 +591,12 @@ static void ss_watch(ss_run *r, uint64_t now) {
     return; /* not yet worth reading /proc */
   uint64_t io;
   uint64_t cpu = ss_watch_cpu(r->pid, inj, &io);
-  if (cpu != r->last_cpu) {
+  if (r->last_cpu == UINT64_MAX) {
+    /* the first look since progress stopped: count the quiet time from
+     * then (a thread still computing shows at the next look) */
+    r->last_cpu = cpu;
+    r->last_cpu_change_ns = r->prog_ns;
+  } else if (cpu != r->last_cpu) {
     r->last_cpu = cpu;
     r->last_cpu_change_ns = now;
   }

@@ -336,7 +336,10 @@ void ss_schedule_random(uint64_t *rng, uint64_t typical_ns,
   case 1: { /* Poisson, from a few per run up to 50 kHz */
     double lo = 2e9 / (double)typical_ns;
     w->kind = SS_WIN_RATE;
-    w->rate_mhz = ss_log_uniform(rng, lo < 100 ? lo : 100, 50000) * 1000;
+    /* in milli-Hertz: whole Hertz would round a slow rate down to none */
+    w->rate_mhz = ss_log_uniform(rng, (lo < 100 ? lo : 100) * 1000, 50000000);
+    if (w->rate_mhz < 1) /* a rate that rounds to nothing: one milli-Hertz */
+      w->rate_mhz = 1;
     break;
   }
   default: /* periodic with jitter, 20 us up to half a run */

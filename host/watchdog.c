@@ -127,6 +127,16 @@ uint64_t ss_watch_cpu(pid_t pid, int skip_tid, uint64_t *io) {
   return sum;
 }
 
+/* Waiting on a lock: glibc's lll_lock_wait (every mutex and internal lock:
+ * stdio, malloc arenas) waits with FUTEX_WAIT; conditions, semaphores and
+ * joins wait with FUTEX_WAIT_BITSET. */
+static int ss_lock_wait(const ss_tinfo *t) {
+  int op =
+      (int)(t->arg[1] & ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
+  return t->nr == SYS_futex && t->arg[3] == 0 &&
+         (op == FUTEX_WAIT || op == FUTEX_LOCK_PI);
+}
+
 /* Waiting on a futex with no timeout: only another thread can wake it. */
 static int ss_untimed_futex(const ss_tinfo *t) {
   if (t->nr != SYS_futex)
@@ -165,23 +175,29 @@ int ss_watch_deadlock(pid_t pid, int skip_tid, const struct ss_shm *shm,
                       ss_watch_result *res) {
   ss_tinfo t[256];
   int n = ss_threads(pid, skip_tid, t, 256);
-  int futex = 0, in_handler = 0;
+  int futex = 0, locks = 0, in_handler = 0;
   for (int i = 0; i < n; i++) {
     if (!ss_untimed_futex(&t[i]))
       continue;
     futex++;
+    if (!ss_lock_wait(&t[i]))
+      continue;
+    locks++;
     if (!in_handler && shm && ss_handler_depth(shm, pid, t[i].tid) > 0)
       in_handler = t[i].tid;
   }
-  if (n == 0 || (futex < n && !in_handler))
+  /* every thread blocked for good and one of them on a lock (threads all
+   * in condition or semaphore waits may be waiting for a signal whose
+   * handler posts: the timeout's business), or a handler on a lock */
+  if (n == 0 || ((futex < n || !locks) && !in_handler))
     return 0;
   memset(res, 0, sizeof *res);
   res->verdict = SS_WATCH_DEADLOCK;
   if (futex == n) {
     snprintf(res->what, sizeof res->what,
              n == 1 ? "its thread waits on a lock that is never released"
-                    : "all %d threads wait on locks that are never released",
-             n);
+                    : "all %d threads wait for good, %d of them on locks",
+             n, locks);
   } else {
     res->tid = in_handler;
     snprintf(res->what, sizeof res->what,

@@ -5,9 +5,11 @@
  * signal-handler depth (struct ss_tslot in the shared segment). When no
  * counter has moved for a while, the host looks at the threads:
  *   - deadlock: CPU time stands still and every program thread sleeps in an
- *     untimed futex wait (a lock, a join, a condition with no timeout), or
- *     one does inside a signal handler (a handler waiting for a lock can
- *     only be woken by another thread's progress, and there is none);
+ *     untimed futex wait (a lock, a join, a condition with no timeout), at
+ *     least one of them on a lock (threads all in condition or semaphore
+ *     waits may wait for a signal whose handler posts), or one waits on a
+ *     lock inside a signal handler (it can only be woken by another
+ *     thread's progress, and there is none);
  *   - hang: a thread runs, making no read or write system call either, and
  *     ptrace samples find it in one loop with every register unchanged (a
  *     spin on a flag nothing will set), or, after four times as long, in
@@ -51,8 +53,8 @@ typedef struct ss_watch_result {
 } ss_watch_result;
 
 /* Deadlock check over /proc (cheap: no ptrace). 1 and fills res if every
- * program thread of pid (not skip_tid) is in an untimed futex wait, or one
- * is while inside a signal handler. */
+ * program thread of pid (not skip_tid) is in an untimed futex wait, one on
+ * a lock, or one waits on a lock inside a signal handler. */
 int ss_watch_deadlock(pid_t pid, int skip_tid, const struct ss_shm *shm,
                       ss_watch_result *res);
 

@@ -185,8 +185,10 @@ static uint64_t ss_next_after(const struct ss_window *w, uint64_t from) {
     return from + (uint64_t)(p > 0 ? p : 0);
   }
   if (w->kind == SS_WIN_RATE) {
-    double mean_ns = 1e12 / (double)w->rate_mhz;
-    return from + (uint64_t)(-log(1.0 - ss_rand01()) * mean_ns);
+    if (!w->rate_mhz)
+      return UINT64_MAX; /* never: not a storm of shots at once */
+    double gap = -log(1.0 - ss_rand01()) * (1e12 / (double)w->rate_mhz);
+    return gap < 1e18 ? from + (uint64_t)gap : UINT64_MAX;
   }
   return UINT64_MAX;
 }

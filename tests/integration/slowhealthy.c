@@ -3,7 +3,8 @@
  * watchdog's defaults (200 ms for a deadlock, 1 s for a hang), in every way
  * a correct program may: a tight compute loop, deep computing, a spin-wait
  * on a worker that computes, sleeping, timed waits in every thread, a join
- * of a sleeping worker, a read from a pipe a child fills late. Its signal
+ * of a sleeping worker, a read from a pipe a child fills late, a semaphore
+ * wait that a signal handler posts. Its signal
  * handler is async-signal-safe, so sigstorm's injector fires at it.
  *
  *   slowhealthy [PHASE_MS]   (default 1300)
@@ -11,6 +12,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,8 +28,14 @@ static _Atomic int done;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
+static sem_t posted;
+
 static void on_signal(int sig) {
   got = sig;
+}
+static void on_usr2(int sig) {
+  (void)sig;
+  sem_post(&posted); /* async-signal-safe */
 }
 
 static double now_ms(void) {
@@ -151,5 +159,22 @@ int main(int argc, char **argv) {
   int st = 0;
   waitpid(c, &st, 0);
   printf("read from a late pipe: %zd\n", n);
-  return n == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+  int ok = n == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+
+  /* every thread in a semaphore wait, posted by a signal's handler: a
+   * child sends the signal late */
+  sem_init(&posted, 0, 0);
+  sa.sa_handler = on_usr2;
+  sigaction(SIGUSR2, &sa, NULL);
+  c = fork();
+  if (c == 0) {
+    sleep_ms(phase_ms);
+    kill(getppid(), SIGUSR2);
+    _exit(0);
+  }
+  while (sem_wait(&posted) < 0 && errno == EINTR)
+    ;
+  waitpid(c, &st, 0);
+  printf("woken by a signal's sem_post\n");
+  return ok ? 0 : 1;
 }
