@@ -509,6 +509,10 @@ static int ss_step(ss_tracer *tr, pid_t t, int skip_w) {
       break; /* the step */
     if ((st >> 16) != 0) {
       /* an event (clone, exit) on the way: the step did not happen yet */
+      unsigned long nt;
+      if ((st >> 16) == PTRACE_EVENT_CLONE &&
+          ptrace(PTRACE_GETEVENTMSG, t, 0, &nt) == 0)
+        ss_thr_add(tr, (pid_t)nt);
       sig = 0;
       continue;
     }
@@ -519,8 +523,23 @@ static int ss_step(ss_tracer *tr, pid_t t, int skip_w) {
   return 0;
 }
 
+/* A fork child born while the threads are being released: at its first
+ * stop its copy of the breakpoints goes (a vfork child shares ours, lifted
+ * below) and it runs free. */
+static void ss_release_child(ss_tracer *tr, pid_t child, int vfork) {
+  int st;
+  if (ss_wait_tid(tr, child, &st) < 0 || !WIFSTOPPED(st))
+    return;
+  if (!vfork)
+    ss_bp_clean_child(tr, child);
+  ptrace(PTRACE_DETACH, child, 0, 0);
+}
+
 /* Stops every other thread, lifts the breakpoints, lets them go. The
- * thread `self` is stopped; it is detached with sig. */
+ * thread `self` is stopped; it is detached with sig. A thread the others
+ * create meanwhile (their clone events come here) is added to the list and
+ * released with them: left traced, it would stop at its next signal and at
+ * its exit with no one to wait for it. */
 static void ss_release_all(ss_tracer *tr, pid_t self, int sig) {
   for (size_t i = 0; i < tr->nthr; i++) {
     pid_t t = tr->thr[i].tid;
@@ -543,6 +562,13 @@ static void ss_release_all(ss_tracer *tr, pid_t self, int sig) {
       int s = WSTOPSIG(st);
       if (ev == PTRACE_EVENT_STOP)
         break;
+      unsigned long nt;
+      if (ev == PTRACE_EVENT_CLONE &&
+          ptrace(PTRACE_GETEVENTMSG, t, 0, &nt) == 0)
+        ss_thr_add(tr, (pid_t)nt); /* a thread born now: released below too */
+      if ((ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) &&
+          ptrace(PTRACE_GETEVENTMSG, t, 0, &nt) == 0)
+        ss_release_child(tr, (pid_t)nt, ev == PTRACE_EVENT_VFORK);
       if (ev == 0 && s == SIGTRAP) {
         /* it hit a breakpoint just before: back to the instruction */
         uint64_t pc = ss_getpc(t);

@@ -39,10 +39,109 @@ int32_t ss_gettid(void) {
   return ss_t.tid;
 }
 
+/* The version (GLIBC_2.2.5, ...) of the default definition of name in the
+ * object lm, from its GNU hash table and version sections; NULL when it has
+ * none (an unversioned object or symbol, no GNU hash). */
+static const char *ss_default_version(const struct link_map *lm,
+                                      const char *name) {
+  const ElfW(Sym) *symtab = NULL;
+  const char *strtab = NULL;
+  const ElfW(Half) *versym = NULL;
+  const char *verdef = NULL;
+  const uint32_t *gh = NULL;
+  for (const ElfW(Dyn) *d = lm->l_ld; d && d->d_tag != DT_NULL; d++) {
+    /* ld.so relocates these entries in place where the section is
+     * writable; elsewhere they are still offsets */
+    uintptr_t v = d->d_un.d_ptr;
+    if (v < lm->l_addr)
+      v += lm->l_addr;
+    switch (d->d_tag) {
+    case DT_SYMTAB:
+      symtab = (const ElfW(Sym) *)v;
+      break;
+    case DT_STRTAB:
+      strtab = (const char *)v;
+      break;
+    case DT_VERSYM:
+      versym = (const ElfW(Half) *)v;
+      break;
+    case DT_VERDEF:
+      verdef = (const char *)v;
+      break;
+    case DT_GNU_HASH:
+      gh = (const uint32_t *)v;
+      break;
+    default:
+      break;
+    }
+  }
+  if (!symtab || !strtab || !versym || !verdef || !gh || gh[0] == 0)
+    return NULL;
+  uint32_t h = 5381;
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    h = h * 33 + *c;
+  uint32_t nbuckets = gh[0], symoff = gh[1], nbloom = gh[2];
+  const uint32_t *buckets =
+      (const uint32_t *)((const ElfW(Addr) *)(gh + 4) + nbloom);
+  const uint32_t *chain = buckets + nbuckets;
+  unsigned ndx = 0;
+  for (uint32_t i = buckets[h % nbuckets]; i >= symoff; i++) {
+    uint32_t ch = chain[i - symoff];
+    if ((ch | 1) == (h | 1) && symtab[i].st_shndx != SHN_UNDEF &&
+        !(versym[i] & 0x8000) &&
+        strcmp(strtab + symtab[i].st_name, name) == 0) {
+      ndx = versym[i] & 0x7fff;
+      break;
+    }
+    if (ch & 1)
+      break;
+  }
+  if (ndx < 2) /* not found, local or the base (unversioned) */
+    return NULL;
+  for (const ElfW(Verdef) *vd = (const ElfW(Verdef) *)verdef;;
+       vd = (const ElfW(Verdef) *)((const char *)vd + vd->vd_next)) {
+    if (vd->vd_ndx == ndx) {
+      const ElfW(Verdaux) *a =
+          (const ElfW(Verdaux) *)((const char *)vd + vd->vd_aux);
+      return strtab + a->vda_name;
+    }
+    if (vd->vd_next == 0)
+      return NULL;
+  }
+}
+
+static struct link_map *ss_map_of(const void *p) {
+  Dl_info info;
+  struct link_map *lm = NULL;
+  if (!dladdr1(p, &info, (void **)&lm, RTLD_DL_LINKMAP))
+    return NULL;
+  return lm;
+}
+
+/* The definition of name that a program's call binds to, after ours.
+ * dlsym(RTLD_NEXT) alone misses a definition with a non-default version:
+ * libc_malloc_debug.so (glibc >= 2.34) defines its malloc, free, ... only as
+ * malloc@GLIBC_2.2.5 (compat symbols, so nothing links against it), which
+ * programs' versioned references bind to but an unversioned dlsym skips
+ * (glibc's check_match refuses hidden versions); we would call libc's
+ * malloc past it and malloc_check would never engage. So also look the
+ * name up at the version of the definition dlsym found, and keep whichever
+ * comes first in the search order (an unversioned interposer such as
+ * libasan's malloc is found by dlsym only). dlsym may allocate; the
+ * allocator wrappers serve such calls from a bootstrap arena while the
+ * real functions are unknown. */
 void *ss_resolve(const char *name) {
-  /* dlsym may allocate; the allocator wrappers serve such calls from a
-   * bootstrap arena while the real functions are unknown. */
-  return dlsym(RTLD_NEXT, name);
+  void *p = dlsym(RTLD_NEXT, name);
+  struct link_map *lp = p ? ss_map_of(p) : NULL;
+  const char *ver = lp ? ss_default_version(lp, name) : NULL;
+  void *q = ver ? dlvsym(RTLD_NEXT, name, ver) : NULL;
+  if (!q || q == p)
+    return p;
+  struct link_map *lq = ss_map_of(q);
+  for (const struct link_map *l = lq; l && lq != lp; l = l->l_next)
+    if (l == lp)
+      return q; /* q's object precedes p's */
+  return p;
 }
 
 static void ss_copy_str(char *dst, const char *src, size_t cap) {

@@ -16,6 +16,8 @@
  * the handler) with an async-signal-safe formatter, write(2) it, keep
  * errno. Compile with -DSS_MODEL_FIXED=1.
  *
+ * The pool threads are named worker1, worker2, ... (pthread_setname_np).
+ *
  * Usage: malloc_lock_deadlock [--threads N] [--steps N]
  */
 #include <errno.h>
@@ -86,6 +88,25 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+/* A pool thread names itself "workerN" first thing, as servers name their
+ * threads (and as `at=...@worker1` windows find them). */
+static void *worker_thread(void *arg) {
+  size_t id = (size_t)arg;
+  char name[16] = "worker";
+  size_t k = 6;
+  char digits[8];
+  size_t n = 0;
+  do {
+    digits[n++] = (char)('0' + id % 10);
+    id /= 10;
+  } while (id && n < sizeof digits);
+  while (n && k + 1 < sizeof name)
+    name[k++] = digits[--n];
+  name[k] = '\0';
+  pthread_setname_np(pthread_self(), name);
+  return worker(arg);
+}
+
 int main(int argc, char **argv) {
   int nthreads = 2; /* besides the main thread */
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -109,7 +130,8 @@ int main(int argc, char **argv) {
   sigaction(SIGUSR1, &sa, NULL);
   pthread_t th[64];
   for (int i = 0; i < nthreads; i++)
-    if (pthread_create(&th[i], NULL, worker, (void *)(size_t)(i + 1)) != 0)
+    if (pthread_create(&th[i], NULL, worker_thread, (void *)(size_t)(i + 1)) !=
+        0)
       return 2;
   worker((void *)(size_t)(nthreads + 1)); /* the main thread works too */
   for (int i = 0; i < nthreads; i++)
