@@ -36,8 +36,12 @@ enum ss_san_mode {
   SS_SAN_ASAN,  /* PROG built with ASan (PROG itself or PROG.asan) */
   SS_SAN_UBSAN,
   SS_SAN_TSAN,
+  SS_SAN_GLIBC_DEBUG, /* glibc + malloc_check (libc_malloc_debug.so) */
   SS_SAN_NMODES
 };
+/* the glibc_checks level a mode asks for: 0 none, 1 glibc, 2 glibc-debug */
+#define SS_GLIBC_LEVEL(m)                                                      \
+  ((m) == SS_SAN_GLIBC_DEBUG ? 2 : (m) == SS_SAN_GLIBC ? 1 : 0)
 /* "none", "glibc", "asan", "ubsan", "tsan" */
 const char *ss_san_mode_name(int mode);
 
@@ -56,7 +60,7 @@ typedef struct ss_common {
   int no_fork_inject;
   const char *cases_dir; /* --cases DIR, else DIR/cases of --report */
   int no_cases;
-  int glibc_checks;       /* --sanitizer glibc is among the modes */
+  int glibc_checks;       /* --sanitizer glibc (1) or glibc-debug (2) */
   int heap_check;         /* --heap-check */
   int san[SS_SAN_NMODES]; /* --sanitizer modes, in the order given */
   int nsan;               /* 0: none given */

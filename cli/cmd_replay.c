@@ -123,9 +123,9 @@ static int ss_on_tool_opt(int val, const char *arg, void *ctx) {
     if (ss_common_option(&t->c, val, arg) < 0)
       return -1;
     for (int k = 0; k < t->c.nsan; k++)
-      if (t->c.san[k] != SS_SAN_GLIBC && t->c.san[k] != SS_SAN_NONE) {
-        SS_ERR("--sanitizer '%s': sweep, replay and regress take glibc or "
-               "none (asan, ubsan and tsan: run and stress)",
+      if (!SS_GLIBC_LEVEL(t->c.san[k]) && t->c.san[k] != SS_SAN_NONE) {
+        SS_ERR("--sanitizer '%s': sweep, replay and regress take glibc, "
+               "glibc-debug or none (asan, ubsan and tsan: run and stress)",
                arg);
         return -1;
       }

@@ -180,7 +180,7 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
     targv[0] = progs[i];
     cp->argv = targv;
     cp->sanitizer = modes[i] == SS_SAN_NONE ? NULL : ss_san_mode_name(modes[i]);
-    c->glibc_checks = modes[i] == SS_SAN_GLIBC;
+    c->glibc_checks = SS_GLIBC_LEVEL(modes[i]);
     rc = ss_campaign_run(cp, &rep, &ms);
     st.attached += ms.attached;
     st.violations += ms.violations;
@@ -189,7 +189,8 @@ static int ss_execute(ss_campaign *cp, const char *mode, int argc, char **argv,
   targv[0] = prog;
   cp->argv = targv;
   for (int i = 0; i < c->nsan; i++)
-    c->glibc_checks |= modes[i] == SS_SAN_GLIBC;
+    if (SS_GLIBC_LEVEL(modes[i]) > c->glibc_checks)
+      c->glibc_checks = SS_GLIBC_LEVEL(modes[i]);
   rep.runtime_violations = st.violations;
   int status;
   if (rc < 0) {

@@ -87,8 +87,9 @@ static int ss_bad(const char *opt, const char *val, const char *why) {
 }
 
 static const char *const ss_san_names[SS_SAN_NMODES] = {
-    [SS_SAN_NONE] = "none",   [SS_SAN_GLIBC] = "glibc", [SS_SAN_ASAN] = "asan",
-    [SS_SAN_UBSAN] = "ubsan", [SS_SAN_TSAN] = "tsan",
+    [SS_SAN_NONE] = "none", [SS_SAN_GLIBC] = "glibc",
+    [SS_SAN_ASAN] = "asan", [SS_SAN_UBSAN] = "ubsan",
+    [SS_SAN_TSAN] = "tsan", [SS_SAN_GLIBC_DEBUG] = "glibc-debug",
 };
 
 const char *ss_san_mode_name(int mode) {
@@ -107,8 +108,8 @@ static int ss_parse_sanitizers(ss_common *c, const char *arg) {
         m = k;
     if (m < 0)
       return ss_bad("sanitizer", arg,
-                    "expected asan, ubsan, tsan, glibc or none, or a comma "
-                    "list of them");
+                    "expected asan, ubsan, tsan, glibc, glibc-debug or "
+                    "none, or a comma list of them");
     int dup = 0;
     for (int k = 0; k < n; k++)
       dup |= modes[k] == m;
@@ -122,7 +123,8 @@ static int ss_parse_sanitizers(ss_common *c, const char *arg) {
   c->glibc_checks = 0;
   for (int k = 0; k < n; k++) {
     c->san[k] = modes[k];
-    c->glibc_checks |= modes[k] == SS_SAN_GLIBC;
+    if (SS_GLIBC_LEVEL(modes[k]) > c->glibc_checks)
+      c->glibc_checks = SS_GLIBC_LEVEL(modes[k]);
   }
   return 1;
 }

@@ -78,7 +78,9 @@ int ss_replay_once(const ss_replayer *rp, ss_pt_plan *plan, long index,
     return -2;
   }
   ss_run_ctx ctx = {rp->sym, &sched, text, index,
-                    rp->glibc_checks ? "glibc" : NULL};
+                    rp->glibc_checks > 1 ? "glibc-debug"
+                    : rp->glibc_checks   ? "glibc"
+                                         : NULL};
   ss_run_summary sum;
   if (ss_collect_run(&ctx, &run, &res->rep, &sum) < 0) {
     snprintf(err, errlen, "out of memory");

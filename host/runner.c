@@ -222,10 +222,13 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
              *old ? ":" : "", old);
     env[k++] = owned[4 + s] = v;
   }
-  /* glibc's own heap checks: malloc_check (needs libc_malloc_debug.so in
-   * glibc >= 2.34, after our runtime so our wrappers call its checked
-   * allocator) and perturbed fresh and freed memory */
-  const char *dbg = o->glibc_checks ? ":libc_malloc_debug.so.0" : "";
+  /* glibc's own heap checks: perturbed fresh and freed memory, the tcache
+   * off (freed chunks go through the checked bins), and at level 2
+   * malloc_check (needs libc_malloc_debug.so in glibc >= 2.34, after our
+   * runtime so our wrappers call its checked allocator). malloc_check runs
+   * every call under the arena lock: a handler re-entering the allocator
+   * then deadlocks instead of corrupting, so it is a mode of its own */
+  const char *dbg = o->glibc_checks > 1 ? ":libc_malloc_debug.so.0" : "";
   char *tun = NULL;
   if (o->glibc_checks) {
     size_t tl = (old_tun ? strlen(old_tun) : 0) + 96;
@@ -234,9 +237,10 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
       oom = 1;
     else
       snprintf(tun, tl,
-               "GLIBC_TUNABLES=%s%sglibc.malloc.check=3:glibc.malloc.perturb="
+               "GLIBC_TUNABLES=%s%s%sglibc.malloc.perturb="
                "165:glibc.malloc.tcache_count=0",
-               old_tun ? old_tun : "", old_tun && *old_tun ? ":" : "");
+               old_tun ? old_tun : "", old_tun && *old_tun ? ":" : "",
+               o->glibc_checks > 1 ? "glibc.malloc.check=3:" : "");
   }
   size_t len = strlen(runtime) + (old_preload ? strlen(old_preload) : 0) +
                strlen(dbg) + 16;
@@ -257,7 +261,8 @@ static char **ss_child_env(const ss_run *r, const ss_run_opts *o,
   env[k++] = owned[1] = shm;
   if (tun) {
     env[k++] = owned[3] = tun;
-    env[k++] = "MALLOC_CHECK_=3";
+    if (o->glibc_checks > 1)
+      env[k++] = "MALLOC_CHECK_=3";
     env[k++] = "MALLOC_PERTURB_=165";
   }
   env[k] = NULL;
@@ -565,6 +570,18 @@ static void ss_stop(ss_run *r, enum ss_run_end why) {
   r->end = why;
   kill(r->pid, SIGKILL);
   kill(-r->pid, SIGKILL);
+  /* a thread that ended while libdwfl had it attached can stay traced by
+   * us after the detach: a traced zombie, which holds up the process's
+   * end (and our pidfd) until its tracer waits for it. Wait for each
+   * thread but the leader: ECHILD at once for those not traced by us, the
+   * killed ones' ends for those that are. */
+  for (size_t i = 0; i < r->ntraces; i++) {
+    int st;
+    if (r->traces[i].tid == r->pid)
+      continue;
+    while (waitpid(r->traces[i].tid, &st, __WALL) < 0 && errno == EINTR)
+      ;
+  }
 }
 
 /* The watchdog (see watchdog.h): no progress counter moved for stall_ns

@@ -31,7 +31,8 @@ typedef struct ss_run_opts {
   char *const *env_extra; /* NAME=VALUE..., NULL-terminated, or NULL */
   const char *stdin_path; /* NULL: /dev/null (or inherited if interactive) */
   struct ss_pt_plan *ptrace;
-  int glibc_checks; /* --sanitizer glibc: malloc_check, perturb, debug lib */
+  int glibc_checks; /* --sanitizer glibc (1: perturb, tcache off) or
+                       glibc-debug (2: and malloc_check, debug lib) */
   int heap_check;   /* --heap-check: glibc's walks after allocating handlers */
 } ss_run_opts;
 

@@ -1,31 +1,35 @@
 #!/usr/bin/env bash
-# glibc_check.sh: under `--sanitizer glibc`, glibc's malloc_check engages
-# in the target (libc_malloc_debug.so's checked allocator, reached through
-# the runtime's wrappers), and the wrappers still see the program's mallocs.
+# glibc_check.sh: under `--sanitizer glibc-debug`, glibc's malloc_check
+# engages in the target (libc_malloc_debug.so's checked allocator, reached
+# through the runtime's wrappers), and the wrappers still see the program's
+# mallocs; `--sanitizer glibc` keeps the real allocator (no malloc_check).
 . "$(dirname "$0")/lib.sh"
 fix="$BUILD/tests/heap_overflow"
 
 # 1. A 2-byte overflow is caught at free() by malloc_check's magic byte:
 #    "free(): invalid pointer". Without malloc_check glibc notices later, or
 #    not at all, with its ordinary checks ("malloc(): corrupted top size").
-run_rc 1 "$SS" run --sanitizer glibc --no-inject --no-cases --report "$T/a" -- "$fix"
+run_rc 1 "$SS" run --sanitizer glibc-debug --no-inject --no-cases --report "$T/a" -- "$fix"
 jq_true "$T/a/report.json" \
   '[.findings[] | select(.kind == "heap-corruption" and .detail == "free(): invalid pointer")] | length == 1' \
   "heap_overflow: no heap-corruption finding with malloc_check's message"
 
-# 2. The same program without the mode: no malloc_check message.
-set +e
-"$SS" run --no-inject --no-cases --report "$T/b" -- "$fix" >/dev/null 2>&1
-set -e
-jq_true "$T/b/report.json" \
-  '[.findings[] | select(.detail == "free(): invalid pointer")] | length == 0' \
-  "heap_overflow: malloc_check's message without --sanitizer glibc"
+# 2. The same program without the mode, and under plain glibc mode: no
+#    malloc_check message.
+for mode in none glibc; do
+  set +e
+  "$SS" run --sanitizer $mode --no-inject --no-cases --report "$T/b$mode" -- "$fix" >/dev/null 2>&1
+  set -e
+  jq_true "$T/b$mode/report.json" \
+    '[.findings[] | select(.detail == "free(): invalid pointer")] | length == 0' \
+    "heap_overflow: malloc_check's message under --sanitizer $mode"
+done
 
 # 3. The runtime still sees the program's malloc in the mode: the
 #    handler's malloc is an unsafe call.
-run_rc 1 "$SS" run --sanitizer glibc --no-cases --seed 1 --timeout 5s \
+run_rc 1 "$SS" run --sanitizer glibc-debug --no-cases --seed 1 --timeout 5s \
   --schedule 'sig=SIGUSR1 every=2ms count=5' --report "$T/c" -- "$TARGETS/malloc_in_handler"
 jq_true "$T/c/report.json" \
   '[.findings[] | select(.kind == "unsafe-call" and .callee == "malloc")] | length > 0' \
-  "malloc_in_handler: no unsafe-call to malloc under --sanitizer glibc"
+  "malloc_in_handler: no unsafe-call to malloc under --sanitizer glibc-debug"
 echo "glibc_check: ok"
