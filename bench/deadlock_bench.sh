@@ -5,7 +5,7 @@
 #     every thread is unwound and the cycle named; the figure is the replay's
 #     wall time minus the stall time, next to the same replay of a case that
 #     does not deadlock (the baseline: start, trace, run, report);
-#  2. the slowdown of --sanitizer glibc on each model's fixed twin (clean
+#  2. the slowdown of --sanitizer glibc and glibc-debug on each model's fixed twin (clean
 #     runs, no injection), against the same runs under the runtime alone;
 #  3. what each heap oracle catches on the models: the runtime alone, glibc
 #     mode, glibc mode with --heap-check (runs ending in heap-corruption, in
@@ -62,21 +62,23 @@ cyc=$(jq -r '[.findings[] | select(.kind == "deadlock") | .cycle][0] // empty' "
 [ -n "$cyc" ] && echo "   cycle: $cyc"
 echo
 
-echo "2. --sanitizer glibc: slowdown on the fixed twins (run --no-inject, medians of $reps)"
-printf "   %-28s %10s %10s %8s\n" model "runtime ms" "glibc ms" ratio
+echo "2. --sanitizer glibc and glibc-debug: slowdown on the fixed twins (run --no-inject, medians of $reps)"
+printf "   %-28s %10s %10s %8s %10s %8s\n" model "runtime ms" "glibc ms" ratio "debug ms" ratio
 for m in regresshion malloc_in_handler stdio_in_handler mutex_in_handler malloc_lock_deadlock heap_corruption; do
   p="$BUILD/targets/${m}_fixed"
   for _ in $(seq 1 "$reps"); do ms "$SS" run --no-inject --no-cases -- "$p"; done | median >"$T/a"
   for _ in $(seq 1 "$reps"); do ms "$SS" run --no-inject --no-cases --sanitizer glibc -- "$p"; done | median >"$T/b"
-  printf "   %-28s %10.0f %10.0f %7.2fx\n" "$m" "$(cat "$T/a")" "$(cat "$T/b")" \
-    "$(awk -v a="$(cat "$T/a")" -v b="$(cat "$T/b")" 'BEGIN {print b / a}')"
+  for _ in $(seq 1 "$reps"); do ms "$SS" run --no-inject --no-cases --sanitizer glibc-debug -- "$p"; done | median >"$T/c"
+  printf "   %-28s %10.0f %10.0f %7.2fx %10.0f %7.2fx\n" "$m" "$(cat "$T/a")" "$(cat "$T/b")" \
+    "$(awk -v a="$(cat "$T/a")" -v b="$(cat "$T/b")" 'BEGIN {print b / a}')" "$(cat "$T/c")" \
+    "$(awk -v a="$(cat "$T/a")" -v b="$(cat "$T/c")" 'BEGIN {print b / a}')"
 done
 echo
 
 runs=$((reps * 20))
 echo "3. what each heap oracle catches (stress --runs $runs --jobs 2 --seed 1, random schedules)"
 printf "   %-20s %-22s %6s %6s %10s %8s\n" model mode heap crash "by check" seconds
-for m in heap_corruption regresshion malloc_in_handler; do
+for m in heap_corruption regresshion; do
   for mode in "runtime" "glibc" "glibc+heap-check"; do
     case $mode in
     runtime) extra=() ;;

@@ -41,7 +41,7 @@ jq_true "$T/fixed/report.json" '.findings == [] and .runs == 48' "${m}_fixed: fi
 
 # usage errors: exit 2, one line, nothing run
 run_rc 2 "$SS" run --sanitizer msan -- "$TARGETS/$m"
-[ "$(wc -l <"$T/err")" = 1 ] && grep -q "expected asan, ubsan, tsan, glibc or none" "$T/err" ||
+[ "$(wc -l <"$T/err")" = 1 ] && grep -q "expected asan, ubsan, tsan, glibc, glibc-debug or none" "$T/err" ||
   fail "bad --sanitizer: $(cat "$T/err")"
 run_rc 2 "$SS" stress --sanitizer asan,,glibc -- "$TARGETS/$m"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "empty mode: $(cat "$T/err")"
