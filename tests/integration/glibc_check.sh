@@ -32,4 +32,17 @@ run_rc 1 "$SS" run --sanitizer glibc-debug --no-cases --seed 1 --timeout 5s \
 jq_true "$T/c/report.json" \
   '[.findings[] | select(.kind == "unsafe-call" and .callee == "malloc")] | length > 0' \
   "malloc_in_handler: no unsafe-call to malloc under --sanitizer glibc-debug"
+# 4. regreSSHion's race in glibc's own allocator: under --sanitizer glibc
+#    (the real allocator, no malloc_check) the handler's malloc re-entering
+#    _int_malloc 133-135 instructions into the first call corrupts it and
+#    glibc aborts: heap-corruption seen by glibc; the twin reaches the same
+#    windows and stays clean.
+run_rc 1 "$SS" sweep --signal SIGALRM --function malloc --calls 1-1 --offsets 133-135 \
+  --sanitizer glibc --report "$T/sw" -- "$TARGETS/regresshion"
+jq_true "$T/sw/report.json" \
+  '[.findings[] | select(.kind == "heap-corruption" and (.detectors | index("glibc") != null))] | length >= 1' \
+  "regresshion: no heap-corruption from glibc's allocator in the sweep"
+run_rc 0 "$SS" sweep --signal SIGALRM --function malloc --calls 1-1 --offsets 133-135 \
+  --sanitizer glibc --report "$T/swf" -- "$TARGETS/regresshion_fixed"
+grep -q "^3 windows" "$T/out" || fail "regresshion_fixed: the windows were not all reached"
 echo "glibc_check: ok"
