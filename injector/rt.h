@@ -121,6 +121,9 @@ SS_HIDDEN struct ss_shm *ss_fuzz_segment(void);
 /* A handler's outermost unsafe call was recorded: whether the fuzz runtime
  * stops the input on it (then the caller leaves the handler through f->jb
  * and the input ends in an abort once the workload returns). */
+/* Interruption coverage: a signal is being handled on thread t that
+ * interrupted pc (called from the trampoline, before the handler). */
+SS_HIDDEN void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t);
 /* The program (or the engine) installed a handler function for sig. */
 SS_HIDDEN void ss_fuzz_on_handler(int sig);
 SS_HIDDEN int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee,

@@ -46,6 +46,7 @@ static const char *const ss_fz_fn_names[SS_FN_COUNT] = {
 /* the oracle and the switch, read once at start-up */
 static int ss_fz_window_only;
 static int ss_fz_inject = 1;
+static int ss_icov_on = 1; /* interruption coverage */
 
 /* set while a schedule is armed (the input is running) */
 static volatile sig_atomic_t ss_fz_armed;
@@ -78,9 +79,39 @@ struct ss_shm *ss_fuzz_segment(void) {
   s->flags = SS_F_NO_FORK_INJECT;
   const char *o = getenv(SS_ENV_FUZZ_ORACLE);
   ss_fz_window_only = o && strcmp(o, "window") == 0;
+  const char *ic = getenv(SS_ENV_FUZZ_ICOV);
+  ss_icov_on = !(ic && strcmp(ic, "0") == 0);
   const char *inj = getenv(SS_ENV_FUZZ_INJECT);
   ss_fz_inject = !(inj && strcmp(inj, "0") == 0);
   return s;
+}
+
+/* ---- interruption coverage -------------------------------------------------
+ * libFuzzer clears this section before each input and reads it after, as it
+ * does its own inline counters: a schedule that makes a signal interrupt a
+ * new code region (pc / SS_ICOV_REGION), or a new interposed function, for a
+ * given signal, is new coverage and the input is kept. Plain byte
+ * increments: safe in the handler's context. SIGSTORM_FUZZ_ICOV=0 turns it
+ * off, to measure what it is worth. */
+#define SS_ICOV_SIZE 4096
+#define SS_ICOV_REGION 64 /* bytes of code per bucket: a few basic blocks */
+__attribute__((section("__libfuzzer_extra_counters"),
+               used)) static uint8_t ss_icov[SS_ICOV_SIZE];
+
+static uint32_t ss_icov_hash(uint64_t a, uint64_t b) {
+  uint64_t h = (a ^ (b * 0xd1b54a32d192ed03ull)) * 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(h >> 40) % SS_ICOV_SIZE;
+}
+
+void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t) {
+  if (!ss_icov_on || !ss_fz_armed)
+    return;
+  ss_icov[ss_icov_hash(pc / SS_ICOV_REGION, (uint64_t)sig)]++;
+  /* and the interposed function it was inside (each family's outermost) */
+  for (unsigned i = 0; i < SS_FAM_COUNT; i++)
+    if (t->fam[i])
+      ss_icov[ss_icov_hash(0x5ca1ab1e00000000ull | t->fam_fn[i],
+                           (uint64_t)sig)]++;
 }
 
 void ss_fuzz_on_handler(int sig) {

@@ -394,7 +394,7 @@ void ss_inject_disarm(void) {
   syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
   syscall(SYS_futex, &ss_epoch, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
   while (atomic_load(&ss_busy))
-    ;
+    syscall(SYS_sched_yield); /* it may have been preempted mid-shot */
   /* a shot already sent to this thread is pending on it: a system call's
    * return delivers it now, inside the input it belongs to */
   (void)syscall(SYS_getpid);

@@ -368,6 +368,10 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
   if (ss_shm)
     atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_handled, 1,
                               memory_order_relaxed);
+#ifdef SS_FUZZ_BUILD
+  if (f)
+    ss_fuzz_cover(sig, f->pc, t);
+#endif
 
   /* the handler is the program's code, even when the signal interrupted
    * the runtime's own (then in_runtime is restored below) */

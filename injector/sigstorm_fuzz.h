@@ -48,8 +48,10 @@ enum ss_fuzz_kind {
 /* Environment: SIGSTORM_FUZZ_ORACLE=unsafe-call (default: any unsafe call
  * from a handler stops the input) or window (only one made while the
  * interrupted frame was inside an interposed function: the race window);
- * SIGSTORM_FUZZ_INJECT=0 runs the workload without arming (baselines). */
+ * SIGSTORM_FUZZ_INJECT=0 runs the workload without arming (baselines);
+ * SIGSTORM_FUZZ_ICOV=0 turns interruption coverage off. */
 #define SS_ENV_FUZZ_ORACLE "SIGSTORM_FUZZ_ORACLE"
 #define SS_ENV_FUZZ_INJECT "SIGSTORM_FUZZ_INJECT"
+#define SS_ENV_FUZZ_ICOV "SIGSTORM_FUZZ_ICOV"
 
 #endif

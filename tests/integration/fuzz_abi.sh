@@ -4,7 +4,7 @@
 # aborts with sigstorm's report (run as libFuzzer runs a file argument), the
 # fixed twin runs it clean; a short libFuzzer campaign finds the handler's
 # unsafe call in the race window and saves the input, the twin's finds
-# nothing. Skipped (77) when the fuzz targets were not built (no clang with
+# nothing; interruption coverage adds features. Skipped (77) when the fuzz targets were not built (no clang with
 # libFuzzer).
 . "$(dirname "$0")/lib.sh"
 bug="$TARGETS/regresshion.fuzz"
@@ -64,4 +64,19 @@ run_rc 0 env SIGSTORM_FUZZ_ORACLE=window "$fixed" "${LF[@]}" -seed=1 \
   -max_total_time=10 -artifact_prefix="$T/fa/" "$T/fc"
 ! ls "$T/fa"/crash-* >/dev/null 2>&1 || fail "the fixed twin's campaign saved a crash"
 echo "regresshion_fixed: $(grep -m1 '^Done' "$T/err")"
+
+# Interruption coverage (libFuzzer extra counters: the interrupted code
+# region and function, per signal) makes schedules that interrupt new code
+# new features; SIGSTORM_FUZZ_ICOV=0 turns it off. Same seed, same runs.
+ft() { # ICOV: features after 100000 runs of the fixed twin
+  rm -rf "$T/cov"
+  mkdir -p "$T/cov"
+  SIGSTORM_FUZZ_ICOV=$1 "$fixed" "${LF[@]}" -seed=1 -runs=100000 "$T/cov" 2>&1 |
+    grep -E '^#[0-9]+.*DONE' | sed 's/.* ft: \([0-9]*\).*/\1/'
+}
+on=$(ft 1)
+off=$(ft 0)
+echo "features after 100000 runs: interruption coverage on $on, off $off"
+[ -n "$on" ] && [ -n "$off" ] && [ "$on" -gt $((off + 100)) ] ||
+  fail "interruption coverage adds no features (on $on, off $off)"
 echo "PASS"
