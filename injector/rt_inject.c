@@ -229,6 +229,9 @@ static void ss_run_windows(uint64_t base) {
   const struct ss_schedule *sc = &ss_shm->sched;
   uint32_t nw = sc->nwindows < SS_MAX_WINDOWS ? sc->nwindows : SS_MAX_WINDOWS;
   int have_on = 0;
+  /* the window states are this thread's: reset here, not by the arming
+   * thread, which may re-arm before this loop has seen the disarm */
+  memset(ss_ws, 0, sizeof ss_ws);
   for (uint32_t i = 0; i < nw; i++) {
     const struct ss_window *w = &sc->w[i];
     ss_ws[i].next = w->kind == SS_WIN_ON ? UINT64_MAX : w->after_ns;
@@ -249,6 +252,8 @@ static void ss_run_windows(uint64_t base) {
       uint64_t at = when + w->delay_ns;
       while (ss_now_ns() < at && ss_live())
         ;
+      if (!ss_live())
+        break; /* the trigger may be the next input's: leave it */
       int sig = ss_pick_signal(w);
       if (sig)
         ss_fire(w, sig, atomic_load(&ss_on_tid[i]));
@@ -367,7 +372,6 @@ void ss_injector_start(void) {
  * in a normal context of the program's thread, never in a handler. */
 void ss_inject_arm(void) {
   const struct ss_schedule *sc = &ss_shm->sched;
-  memset(ss_ws, 0, sizeof ss_ws);
   for (unsigned i = 0; i < SS_FN_COUNT; i++)
     atomic_store(&ss_on_count[i], 0);
   for (unsigned i = 0; i < SS_MAX_WINDOWS; i++)
