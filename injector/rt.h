@@ -38,6 +38,9 @@ struct ss_hframe {
   uint8_t used_alloc;           /* the handler called the allocator */
   uint8_t fam_at[SS_FAM_COUNT]; /* family depths of the interrupted frame */
   uint16_t fn_at[SS_FAM_COUNT]; /* the fn it was inside, per family */
+#ifdef SS_FUZZ_BUILD
+  void *jb[5]; /* __builtin_setjmp buffer: the fuzz runtime's way out */
+#endif
 };
 
 struct ss_tls {
@@ -107,5 +110,24 @@ SS_HIDDEN void ss_heap_check(struct ss_tls *t);
 /* rt_inject.c */
 SS_HIDDEN void ss_injector_start(void);
 SS_HIDDEN void ss_on_event(unsigned fn); /* an armed fn was entered */
+/* fuzz mode: run the schedule in the segment from now / stop it; after
+ * disarm returns no shot of it can arrive */
+SS_HIDDEN void ss_inject_arm(void);
+SS_HIDDEN void ss_inject_disarm(void);
+
+#ifdef SS_FUZZ_BUILD
+/* rt_fuzz.c (libsigstorm_fuzz.a only) */
+SS_HIDDEN struct ss_shm *ss_fuzz_segment(void);
+/* A handler's outermost unsafe call was recorded: whether the fuzz runtime
+ * stops the input on it (then the caller leaves the handler through f->jb
+ * and the input ends in an abort once the workload returns). */
+/* Interruption coverage: a signal is being handled on thread t that
+ * interrupted pc (called from the trampoline, before the handler). */
+SS_HIDDEN void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t);
+/* The program (or the engine) installed a handler function for sig. */
+SS_HIDDEN void ss_fuzz_on_handler(int sig);
+SS_HIDDEN int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee,
+                           unsigned fam, int reentrant);
+#endif
 
 #endif

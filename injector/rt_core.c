@@ -130,8 +130,18 @@ static struct link_map *ss_map_of(const void *p) {
  * libasan's malloc is found by dlsym only). dlsym may allocate; the
  * allocator wrappers serve such calls from a bootstrap arena while the
  * real functions are unknown. */
+int __cxa_atexit(void (*)(void *), void *, void *);
+/* glibc's atexit is not in libc.so (it comes from libc_nonshared.a, linked
+ * into each program): a runtime linked into the program (the fuzz runtime)
+ * finds no next definition, so it does what glibc's does. */
+static int ss_atexit_fallback(void (*f)(void)) {
+  return __cxa_atexit((void (*)(void *))f, NULL, NULL);
+}
+
 void *ss_resolve(const char *name) {
   void *p = dlsym(RTLD_NEXT, name);
+  if (!p && strcmp(name, "atexit") == 0)
+    return (void *)(uintptr_t)ss_atexit_fallback;
   struct link_map *lp = p ? ss_map_of(p) : NULL;
   const char *ver = lp ? ss_default_version(lp, name) : NULL;
   void *q = ver ? dlvsym(RTLD_NEXT, name, ver) : NULL;
@@ -302,6 +312,10 @@ static int ss_self_cb(struct dl_phdr_info *info, size_t size, void *arg) {
 /* ---- attaching -------------------------------------------------------------
  */
 static struct ss_shm *ss_attach(void) {
+#ifdef SS_FUZZ_BUILD
+  /* linked into a fuzz binary: a private segment, no host */
+  return ss_fuzz_segment();
+#endif
   const char *path = getenv(SS_ENV_SHM);
   if (!path || !path[0])
     return NULL;

@@ -6,6 +6,10 @@
  *
  * It sleeps with clock_nanosleep until shortly before a shot and busy-waits
  * on CLOCK_MONOTONIC for the rest, for sub-microsecond precision.
+ *
+ * In a fuzz build (rt_fuzz.c) the thread runs one schedule per input: it
+ * waits for ss_inject_arm(), runs the windows from that moment, and stops
+ * at ss_inject_disarm(), which returns only once no shot can come any more.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +42,18 @@ static int32_t ss_inj_tid;
 static int32_t ss_inj_pid;
 static uid_t ss_inj_uid;
 static uint64_t ss_rng;
+/* Fuzz epochs: odd while a schedule is armed. A shot is made only with
+ * ss_busy set and the epoch unchanged (checked after setting it), so
+ * disarm, which changes the epoch and then waits for ss_busy to clear,
+ * knows that every shot has been sent before it returns. */
+static int ss_epochs; /* set before the thread starts: fuzz mode */
+static _Atomic uint32_t ss_epoch;
+static _Atomic uint32_t ss_busy;
+static uint32_t ss_cur_epoch;
+
+static int ss_live(void) {
+  return !ss_epochs || atomic_load(&ss_epoch) == ss_cur_epoch;
+}
 
 static uint64_t ss_rand(void) {
   /* splitmix64: the injector thread's own generator */
@@ -81,7 +97,7 @@ static void ss_wait(uint64_t abs_ns, int have_on) {
     return;
   if (abs_ns - now > SS_SPIN_NS) {
     uint64_t until = abs_ns - SS_SPIN_NS;
-    if (have_on) {
+    if (have_on || ss_epochs) {
       uint32_t seen = atomic_load(&ss_futex);
       uint64_t d = until - now;
       struct timespec rel = {(time_t)(d / 1000000000ull),
@@ -95,7 +111,7 @@ static void ss_wait(uint64_t abs_ns, int have_on) {
   }
   uint32_t seen = atomic_load(&ss_futex);
   while (ss_now_ns() < abs_ns) {
-    if (have_on && atomic_load(&ss_futex) != seen)
+    if ((have_on || ss_epochs) && atomic_load(&ss_futex) != seen)
       return;
   }
 }
@@ -169,12 +185,18 @@ static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
   si.si_uid = ss_inj_uid;
   si.si_value.sival_ptr = (void *)ss_cookie;
   int force = (w->flags & SS_WF_FORCE) != 0;
+  atomic_store(&ss_busy, 1);
+  if (!ss_live()) {
+    atomic_store(&ss_busy, 0);
+    return;
+  }
   for (int i = 0; i < n; i++)
     if ((force ? syscall(SYS_tgkill, (long)pid, (long)tids[i], (long)sig)
                : syscall(SYS_rt_tgsigqueueinfo, (long)pid, (long)tids[i],
                          (long)sig, &si)) == 0)
       atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_fired, 1,
                                 memory_order_relaxed);
+  atomic_store(&ss_busy, 0);
 }
 
 static uint64_t ss_next_after(const struct ss_window *w, uint64_t from) {
@@ -200,21 +222,16 @@ static int ss_alone(void) {
   return ss_threads(t, 2) == 0;
 }
 
-static void *ss_injector_main(void *arg) {
-  (void)arg;
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, NULL);
-  ss_t.exempt = 1;
-  ss_t.in_runtime = 1; /* it must make no interposed call: counted if it does */
-  ss_inj_tid = ss_gettid();
-  ss_inj_pid = (int32_t)syscall(SYS_getpid);
-  ss_inj_uid = (uid_t)syscall(SYS_getuid);
-  ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
+/* Runs the schedule's windows with times counted from base (ns), until
+ * every window is done, the program's threads are gone, or (fuzz mode) the
+ * schedule is disarmed. */
+static void ss_run_windows(uint64_t base) {
   const struct ss_schedule *sc = &ss_shm->sched;
   uint32_t nw = sc->nwindows < SS_MAX_WINDOWS ? sc->nwindows : SS_MAX_WINDOWS;
-  ss_rng = sc->seed ^ ((uint64_t)ss_proc_idx * 0xd1b54a32d192ed03ull);
   int have_on = 0;
+  /* the window states are this thread's: reset here, not by the arming
+   * thread, which may re-arm before this loop has seen the disarm */
+  memset(ss_ws, 0, sizeof ss_ws);
   for (uint32_t i = 0; i < nw; i++) {
     const struct ss_window *w = &sc->w[i];
     ss_ws[i].next = w->kind == SS_WIN_ON ? UINT64_MAX : w->after_ns;
@@ -224,8 +241,8 @@ static void *ss_injector_main(void *arg) {
       have_on = 1;
   }
   uint64_t last_alive_check = 0;
-  for (;;) {
-    uint64_t now = ss_now_ns() - ss_start_ns;
+  while (ss_live()) {
+    uint64_t now = ss_now_ns() - base;
     /* on= triggers first: they are the precise ones */
     for (uint32_t i = 0; i < nw; i++) {
       const struct ss_window *w = &sc->w[i];
@@ -233,8 +250,10 @@ static void *ss_injector_main(void *arg) {
       if (w->kind != SS_WIN_ON || ss_ws[i].done || !when)
         continue;
       uint64_t at = when + w->delay_ns;
-      while (ss_now_ns() < at)
+      while (ss_now_ns() < at && ss_live())
         ;
+      if (!ss_live())
+        break; /* the trigger may be the next input's: leave it */
       int sig = ss_pick_signal(w);
       if (sig)
         ss_fire(w, sig, atomic_load(&ss_on_tid[i]));
@@ -277,7 +296,7 @@ static void *ss_injector_main(void *arg) {
     }
     if (!live)
       break;
-    if (now - last_alive_check > SS_IDLE_NS) {
+    if (!ss_epochs && now - last_alive_check > SS_IDLE_NS) {
       last_alive_check = now;
       if (ss_alone())
         break;
@@ -285,7 +304,37 @@ static void *ss_injector_main(void *arg) {
     uint64_t wake = next == UINT64_MAX ? now + SS_IDLE_NS : next;
     if (wake > now + SS_IDLE_NS)
       wake = now + SS_IDLE_NS;
-    ss_wait(ss_start_ns + wake, have_on);
+    ss_wait(base + wake, have_on);
+  }
+}
+
+static void *ss_injector_main(void *arg) {
+  (void)arg;
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  ss_t.exempt = 1;
+  ss_t.in_runtime = 1; /* it must make no interposed call: counted if it does */
+  ss_inj_tid = ss_gettid();
+  ss_inj_pid = (int32_t)syscall(SYS_getpid);
+  ss_inj_uid = (uid_t)syscall(SYS_getuid);
+  ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
+  ss_rng = ss_shm->sched.seed ^ ((uint64_t)ss_proc_idx * 0xd1b54a32d192ed03ull);
+  if (!ss_epochs) {
+    ss_run_windows(ss_start_ns);
+  } else {
+    for (;;) { /* one schedule per armed epoch, forever */
+      uint32_t e = atomic_load(&ss_epoch);
+      if (!(e & 1)) {
+        syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, NULL, NULL, 0);
+        continue;
+      }
+      ss_cur_epoch = e;
+      ss_run_windows(ss_now_ns());
+      /* done before disarm: wait for it (the epoch moves on) */
+      while (atomic_load(&ss_epoch) == e)
+        syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, NULL, NULL, 0);
+    }
   }
   /* glibc frees the thread's resources on the way out: not ours to watch */
   ss_t.in_runtime = 0;
@@ -316,4 +365,41 @@ void ss_injector_start(void) {
   ss_t.exempt--;
   pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- fuzz mode: one schedule per input ------------------------------------
+ * The caller (rt_fuzz.c) has written the schedule into the segment. Both run
+ * in a normal context of the program's thread, never in a handler. */
+void ss_inject_arm(void) {
+  const struct ss_schedule *sc = &ss_shm->sched;
+  for (unsigned i = 0; i < SS_FN_COUNT; i++)
+    atomic_store(&ss_on_count[i], 0);
+  for (unsigned i = 0; i < SS_MAX_WINDOWS; i++)
+    atomic_store(&ss_on_when[i], 0);
+  for (uint32_t i = 0; i < sc->nwindows && i < SS_MAX_WINDOWS; i++)
+    if (sc->w[i].kind == SS_WIN_ON && sc->w[i].on_fn < SS_FN_COUNT)
+      ss_armed[sc->w[i].on_fn] = 1;
+  if (!ss_epochs) { /* the first input: start the thread now, not at load */
+    ss_epochs = 1;
+    atomic_store(&ss_epoch, 1);
+    ss_injector_start();
+    return;
+  }
+  atomic_fetch_add(&ss_epoch, 1); /* odd: armed */
+  syscall(SYS_futex, &ss_epoch, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+void ss_inject_disarm(void) {
+  memset(ss_armed, 0, sizeof ss_armed);
+  if (!ss_epochs)
+    return;
+  atomic_fetch_add(&ss_epoch, 1); /* even: disarmed */
+  atomic_fetch_add(&ss_futex, 1); /* wake it from a wait or a spin */
+  syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &ss_epoch, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  while (atomic_load(&ss_busy))
+    syscall(SYS_sched_yield); /* it may have been preempted mid-shot */
+  /* a shot already sent to this thread is pending on it: a system call's
+   * return delivers it now, inside the input it belongs to */
+  (void)syscall(SYS_getpid);
 }

@@ -152,6 +152,10 @@ static int ss_sigaction_impl(int sig, const struct sigaction *act,
           ss_uh_put(sig, prev.handler, prev.flags);
         errno = e;
       }
+#ifdef SS_FUZZ_BUILD
+      if (r == 0)
+        ss_fuzz_on_handler(sig);
+#endif
       uint8_t ok = ss_sig_usable(r == 0 ? h : prev.handler, prev_known || !r);
       atomic_store(&ss_fireable[sig], ok);
       if (ok && ss_shm && sig <= 64 && ss_proc_idx >= 0)
@@ -364,13 +368,23 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
   if (ss_shm)
     atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_handled, 1,
                               memory_order_relaxed);
+#ifdef SS_FUZZ_BUILD
+  if (f)
+    ss_fuzz_cover(sig, f->pc, t);
+#endif
 
   /* the handler is the program's code, even when the signal interrupted
    * the runtime's own (then in_runtime is restored below) */
   uint32_t saved_in_runtime = t->in_runtime;
   t->in_runtime = 0;
   errno = saved_errno;
-  if (h.flags & SA_SIGINFO)
+#ifdef SS_FUZZ_BUILD
+  /* the fuzz runtime may leave the handler at its first unsafe call */
+  if (f && __builtin_setjmp(f->jb)) {
+    errno = saved_errno;
+  } else
+#endif
+      if (h.flags & SA_SIGINFO)
     ((void (*)(int, siginfo_t *, void *))(ss_anyfn)h.handler)(sig, si, ucv);
   else
     h.handler(sig);

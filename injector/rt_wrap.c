@@ -172,9 +172,16 @@ static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
     f->outer = (uint16_t)fn;
     ss_record(SS_K_UNSAFE_CALL, f, fn, fn, SS_FN_NONE, 0);
   }
-  if (f->fam_at[fam] && !f->intr_in_runtime && fam != SS_FAM_FORMAT)
+  int reentrant = f->fam_at[fam] && !f->intr_in_runtime && fam != SS_FAM_FORMAT;
+  if (reentrant)
     ss_record(SS_K_REENTRANCY, f, fn, f->outer, f->fn_at[fam], 0);
   t->in_runtime--;
+#ifdef SS_FUZZ_BUILD
+  /* the handler has made no unsafe call yet (this is its first): leaving
+   * it here, back to the trampoline, leaves no half-done unsafe state */
+  if (f->unsafe_depth == 0 && ss_fuzz_stop(f, fn, fam, reentrant))
+    __builtin_longjmp(f->jb, 1);
+#endif
   f->unsafe_depth++;
   return t->depth;
 }

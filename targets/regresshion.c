@@ -19,6 +19,12 @@
  * async-signal-safe. Compile with -DSS_MODEL_FIXED=1 for the fixed twin.
  *
  * Usage: regresshion [--packets N] [--seed N] [--grace SECONDS] [--input F]
+ *
+ * Built with -DSIGSTORM_FUZZ (docs/fuzzing.md) it has no main: it is a fuzz
+ * target whose LLVMFuzzerTestOneInput serves the input's packets as --input
+ * does. There the grace timer is the fuzzer's schedule, and the handler,
+ * instead of ending the process (which would end the fuzzing campaign),
+ * drops the connection: the flag makes the server loop stop.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -49,6 +55,7 @@ struct reply {
   size_t len, cap;
 };
 
+#ifndef SIGSTORM_FUZZ
 static uint64_t rng_state;
 static uint64_t next_rand(void) {
   uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
@@ -56,6 +63,14 @@ static uint64_t next_rand(void) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
+#endif
+
+#ifdef SIGSTORM_FUZZ
+static volatile sig_atomic_t grace_expired;
+#define LEAVE() (grace_expired = 1) /* the connection is dropped */
+#else
+#define LEAVE() _exit(1)
+#endif
 
 #if !SS_MODEL_FIXED
 static const char *remote_ip = "203.0.113.7";
@@ -70,14 +85,14 @@ static void sigdie(const char *fmt, ...) {
   vsnprintf(msgbuf, sizeof msgbuf, fmt, ap);
   va_end(ap);
   syslog(LOG_INFO, "%.500s", msgbuf); /* BUG: not async-signal-safe */
-  _exit(1);
+  LEAVE();
 }
 #endif
 
 static void grace_alarm_handler(int sig) {
   (void)sig;
 #if SS_MODEL_FIXED
-  _exit(1); /* 9.8p1: nothing but _exit() */
+  LEAVE(); /* 9.8p1: nothing but _exit() */
 #else
   sigdie("Timeout before authentication for %s port %d", remote_ip,
          remote_port);
@@ -158,6 +173,56 @@ static size_t handle_packet(const unsigned char *pkt, size_t len) {
   return out;
 }
 
+/* Serves length-prefixed packets from data (one length byte, then up to
+ * 255 bytes) until the end, or up to max packets; adds the reply bytes to
+ * *total and returns the packets served. */
+static unsigned long serve_input(const unsigned char *data, size_t data_len,
+                                 unsigned long max, unsigned long *total) {
+  unsigned char pkt[512 + 8];
+  unsigned long done = 0;
+  size_t in_off = 0;
+  for (; done < max; done++) {
+#ifdef SIGSTORM_FUZZ
+    if (grace_expired)
+      break;
+#endif
+    if (in_off >= data_len)
+      break;
+    size_t len = 1 + data[in_off++] % 255;
+    if (len > data_len - in_off)
+      len = data_len - in_off;
+    if (len == 0)
+      break;
+    memcpy(pkt, data + in_off, len);
+    in_off += len;
+    *total += handle_packet(pkt, len);
+  }
+  return done;
+}
+
+#ifdef SIGSTORM_FUZZ
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  openlog("sshd", LOG_PID, LOG_AUTH);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = grace_alarm_handler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, NULL);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  unsigned long total = 0;
+  grace_expired = 0;
+  serve_input(data, size, 1000, &total);
+  return 0;
+}
+#else
 static unsigned long parse_num(const char *s, const char *what) {
   char *end;
   unsigned long v = strtoul(s, &end, 10);
@@ -222,33 +287,24 @@ int main(int argc, char **argv) {
   }
 
   rng_state = seed;
-  unsigned char pkt[512 + 8];
   unsigned long total = 0, done = 0;
-  size_t in_off = 0;
-  for (; done < packets; done++) {
-    size_t len;
-    if (input) { /* length-prefixed records; stop at the end */
-      if (in_off >= data_len)
-        break;
-      len = 1 + data[in_off++] % 255;
-      if (len > data_len - in_off)
-        len = data_len - in_off;
-      if (len == 0)
-        break;
-      memcpy(pkt, data + in_off, len);
-      in_off += len;
-    } else {
+  if (input) { /* length-prefixed records; stop at the end */
+    done = serve_input(data, data_len, packets, &total);
+  } else {
+    unsigned char pkt[512 + 8];
+    for (; done < packets; done++) {
       uint64_t r = next_rand();
-      len = 16 + r % 400;
+      size_t len = 16 + r % 400;
       for (size_t i = 0; i < len; i += 8) {
         uint64_t w = next_rand();
         memcpy(pkt + i, &w, sizeof w);
       }
+      total += handle_packet(pkt, len);
     }
-    total += handle_packet(pkt, len);
   }
   alarm(0);
   free(data);
   printf("processed %lu packets, %lu bytes\n", done, total);
   return 0;
 }
+#endif

@@ -1,0 +1,319 @@
+/* rt_fuzz.c: the fuzz runtime (libsigstorm_fuzz.a), linked into a fuzz
+ * binary beside the engine (libFuzzer's -fsanitize=fuzzer). The rest of the
+ * runtime comes along, compiled with SS_FUZZ_BUILD: the same interposers,
+ * trampoline, detectors and injector thread, on a private segment instead of
+ * the host's.
+ *
+ * Per input (__wrap_LLVMFuzzerTestOneInput, see sigstorm_fuzz.h): decode the
+ * schedule prefix into the segment, arm, call the target's
+ * LLVMFuzzerTestOneInput on the rest, disarm. A handler's first unsafe call
+ * that the oracle selects is recorded and the handler left at once (back to
+ * the trampoline, see rt_wrap.c), so the interrupted code finishes with its
+ * state intact; once the target's function has returned, the runtime prints
+ * one report and aborts, in a normal context where the engine's crash
+ * handler can safely allocate and save the input.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "rt.h"
+#include "sigstorm_fuzz.h"
+
+int __real_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int __wrap_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* optional in a target: weak, so a target without one still links */
+int __real_LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+int __wrap_LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* Whose handlers may the schedule fire? The program's: those installed
+ * before LLVMFuzzerInitialize returned (constructors, the initializer) or
+ * during an input. Not the engine's (libFuzzer's SIGINT, SIGTERM, SIGSEGV,
+ * ... crash and stop handlers), which it installs between the two. */
+static _Atomic int ss_fz_engine_phase;
+static _Atomic uint64_t ss_fz_engine_sigs; /* bit s-1: the engine's */
+
+static const char *const ss_fz_fn_names[SS_FN_COUNT] = {
+#define SS_EACH(name, fam) [SS_FN_##name] = #name,
+#include "unsafe_funcs_each.h"
+};
+
+/* the oracle and the switch, read once at start-up */
+static int ss_fz_window_only;
+static int ss_fz_inject = 1;
+static int ss_icov_on = 1; /* interruption coverage */
+
+/* set while a schedule is armed (the input is running) */
+static volatile sig_atomic_t ss_fz_armed;
+
+/* the first finding of the input: written once, from a handler */
+static _Atomic int ss_fz_hit;
+static struct {
+  int sig;
+  int reentrant; /* same family as the interrupted frame */
+  int window;    /* the interrupted frame was inside an interposed fn */
+  unsigned callee;
+  unsigned interrupted;
+  uintptr_t handler;
+  uintptr_t pc;
+} ss_fz_finding;
+
+static uint8_t ss_fz_prefix[SS_FUZZ_PREFIX]; /* the running input's */
+
+struct ss_shm *ss_fuzz_segment(void) {
+  void *p = mmap(NULL, sizeof(struct ss_shm), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  struct ss_shm *s = p;
+  s->magic = SS_PROTO_MAGIC;
+  s->version = SS_PROTO_VERSION;
+  s->header_size = sizeof(struct ss_shm);
+  s->finding_size = sizeof(struct ss_finding);
+  /* no injector at start-up (nwindows is 0): the first input starts it */
+  s->flags = SS_F_NO_FORK_INJECT;
+  const char *o = getenv(SS_ENV_FUZZ_ORACLE);
+  ss_fz_window_only = o && strcmp(o, "window") == 0;
+  const char *ic = getenv(SS_ENV_FUZZ_ICOV);
+  ss_icov_on = !(ic && strcmp(ic, "0") == 0);
+  const char *inj = getenv(SS_ENV_FUZZ_INJECT);
+  ss_fz_inject = !(inj && strcmp(inj, "0") == 0);
+  return s;
+}
+
+/* ---- interruption coverage -------------------------------------------------
+ * libFuzzer clears this section before each input and reads it after, as it
+ * does its own inline counters: a schedule that makes a signal interrupt a
+ * new code region (pc / SS_ICOV_REGION), or a new interposed function, for a
+ * given signal, is new coverage and the input is kept. Plain byte
+ * increments: safe in the handler's context. SIGSTORM_FUZZ_ICOV=0 turns it
+ * off, to measure what it is worth. */
+#define SS_ICOV_SIZE 4096
+#define SS_ICOV_REGION 64 /* bytes of code per bucket: a few basic blocks */
+__attribute__((section("__libfuzzer_extra_counters"),
+               used)) static uint8_t ss_icov[SS_ICOV_SIZE];
+
+static uint32_t ss_icov_hash(uint64_t a, uint64_t b) {
+  uint64_t h = (a ^ (b * 0xd1b54a32d192ed03ull)) * 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(h >> 40) % SS_ICOV_SIZE;
+}
+
+void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t) {
+  if (!ss_icov_on || !ss_fz_armed)
+    return;
+  ss_icov[ss_icov_hash(pc / SS_ICOV_REGION, (uint64_t)sig)]++;
+  /* and the interposed function it was inside (each family's outermost) */
+  for (unsigned i = 0; i < SS_FAM_COUNT; i++)
+    if (t->fam[i])
+      ss_icov[ss_icov_hash(0x5ca1ab1e00000000ull | t->fam_fn[i],
+                           (uint64_t)sig)]++;
+}
+
+void ss_fuzz_on_handler(int sig) {
+  if (sig < 1 || sig > 64)
+    return;
+  uint64_t bit = 1ull << (sig - 1);
+  if (atomic_load(&ss_fz_engine_phase) && !ss_fz_armed)
+    atomic_fetch_or(&ss_fz_engine_sigs, bit);
+  else
+    atomic_fetch_and(&ss_fz_engine_sigs, ~bit);
+}
+
+int __wrap_LLVMFuzzerInitialize(int *argc, char ***argv) {
+  int r =
+      __real_LLVMFuzzerInitialize ? __real_LLVMFuzzerInitialize(argc, argv) : 0;
+  atomic_store(&ss_fz_engine_phase, 1);
+  return r;
+}
+
+int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee, unsigned fam,
+                 int reentrant) {
+  if (!ss_fz_armed)
+    return 0; /* not an input's signal: leave the program alone */
+  unsigned intr = SS_FN_NONE;
+  if (!f->intr_in_runtime)
+    for (unsigned i = 0; i < SS_FAM_COUNT; i++)
+      if (f->fam_at[i] && i != SS_FAM_FORMAT) {
+        intr = f->fn_at[i];
+        break;
+      }
+  if (reentrant)
+    intr = f->fn_at[fam];
+  if (ss_fz_window_only && intr == SS_FN_NONE)
+    return 0;
+  int zero = 0;
+  if (atomic_compare_exchange_strong(&ss_fz_hit, &zero, -1)) {
+    ss_fz_finding.sig = f->sig;
+    ss_fz_finding.reentrant = reentrant;
+    ss_fz_finding.window = intr != SS_FN_NONE;
+    ss_fz_finding.callee = callee;
+    ss_fz_finding.interrupted = intr;
+    ss_fz_finding.handler = f->handler;
+    ss_fz_finding.pc = f->pc;
+    atomic_store(&ss_fz_hit, 1);
+  }
+  return 1;
+}
+
+static uint32_t ss_u16(const uint8_t *b) {
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8;
+}
+
+/* Decodes the prefix into the segment's schedule. */
+static void ss_fz_decode(const uint8_t *pre) {
+  int handled[SS_NSIG], nh = 0;
+  uint64_t engine = atomic_load(&ss_fz_engine_sigs);
+  for (int s = 1; s < SS_NSIG; s++)
+    if (ss_sig_has_handler(s) && !(s <= 64 && (engine >> (s - 1)) & 1))
+      handled[nh++] = s;
+  struct ss_schedule *sc = &ss_shm->sched;
+  uint32_t n = 0;
+  for (unsigned r = 0; r < SS_FUZZ_RECORDS && nh > 0; r++) {
+    const uint8_t *b = pre + r * SS_FUZZ_RECORD_SIZE;
+    unsigned kind = b[0] % SS_FZ_NKINDS;
+    if (kind == SS_FZ_NONE)
+      continue;
+    struct ss_window *w = &sc->w[n++];
+    memset(w, 0, sizeof *w);
+    w->sig = handled[b[1] % nh];
+    w->thread = b[2] % 2 ? SS_THR_CALLER : SS_THR_MAIN;
+    uint64_t v = ss_u16(b + 4), x = ss_u16(b + 6);
+    switch (kind) {
+    case SS_FZ_AFTER:
+      w->kind = SS_WIN_AFTER;
+      w->after_ns = v * 8;
+      w->count = 1;
+      break;
+    case SS_FZ_EVERY:
+      w->kind = SS_WIN_EVERY;
+      w->period_ns = 1000 + v * 8;
+      w->after_ns = x * 8;
+      w->count = 1 + b[3] % SS_FUZZ_MAX_SHOTS;
+      break;
+    case SS_FZ_RATE:
+      w->kind = SS_WIN_RATE;
+      w->rate_mhz = (v + 1) * 100 * 1000;
+      w->after_ns = x * 8;
+      w->count = 1 + b[3] % SS_FUZZ_MAX_SHOTS;
+      break;
+    default:
+      w->kind = SS_WIN_ON;
+      w->on_fn = b[3] % SS_FN_COUNT;
+      w->on_k = v + 1;
+      w->delay_ns = x;
+      w->count = 1;
+      break;
+    }
+  }
+  sc->nwindows = n;
+}
+
+static void ss_fz_window_text(char *out, size_t cap,
+                              const struct ss_window *w) {
+  const char *sn = sigabbrev_np(w->sig);
+  const char *th = w->thread == SS_THR_CALLER ? "caller" : "main";
+  switch (w->kind) {
+  case SS_WIN_AFTER:
+    snprintf(out, cap, "sig=SIG%s thread=%s after=%lluns", sn ? sn : "?", th,
+             (unsigned long long)w->after_ns);
+    break;
+  case SS_WIN_EVERY:
+    snprintf(out, cap,
+             "sig=SIG%s thread=%s every=%lluns after=%lluns count=%llu",
+             sn ? sn : "?", th, (unsigned long long)w->period_ns,
+             (unsigned long long)w->after_ns, (unsigned long long)w->count);
+    break;
+  case SS_WIN_RATE:
+    snprintf(out, cap,
+             "sig=SIG%s thread=%s rate=%lluHz after=%lluns count=%llu",
+             sn ? sn : "?", th, (unsigned long long)(w->rate_mhz / 1000),
+             (unsigned long long)w->after_ns, (unsigned long long)w->count);
+    break;
+  default:
+    snprintf(out, cap, "sig=SIG%s thread=%s on=%s#%llu +%lluns", sn ? sn : "?",
+             th, ss_fz_fn_names[w->on_fn], (unsigned long long)w->on_k,
+             (unsigned long long)w->delay_ns);
+    break;
+  }
+}
+
+/* the sanitizer runtime's symbolizer, when the engine brings one */
+void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t cap)
+    __attribute__((weak));
+
+/* Where an address is: "function file:line", else "module+0xoff" (with the
+ * symbol when dynamic). */
+static void ss_fz_where(char *out, size_t cap, uintptr_t a) {
+  Dl_info di;
+  if (a && __sanitizer_symbolize_pc) {
+    out[0] = '\0';
+    __sanitizer_symbolize_pc((void *)a, "%f %s:%l", out, cap);
+    if (out[0] && strncmp(out, "<null>", 6) != 0)
+      return;
+  }
+  if (a && dladdr((void *)a, &di) && di.dli_fname) {
+    const char *base = strrchr(di.dli_fname, '/');
+    base = base ? base + 1 : di.dli_fname;
+    if (di.dli_sname)
+      snprintf(out, cap, "%s (%s+0x%lx)", di.dli_sname, base,
+               (unsigned long)(a - (uintptr_t)di.dli_fbase));
+    else
+      snprintf(out, cap, "%s+0x%lx", base,
+               (unsigned long)(a - (uintptr_t)di.dli_fbase));
+  } else {
+    snprintf(out, cap, "0x%lx", (unsigned long)a);
+  }
+}
+
+/* In a normal context, after the workload: one report, then abort so the
+ * engine saves the input. */
+static void ss_fz_report(void) {
+  const char *kind = ss_fz_finding.reentrant ? "reentrancy"
+                     : ss_fz_finding.window  ? "reentrancy-window"
+                                             : "unsafe-call";
+  const char *sn = sigabbrev_np(ss_fz_finding.sig);
+  char h[256], pc[256];
+  ss_fz_where(h, sizeof h, ss_fz_finding.handler);
+  ss_fz_where(pc, sizeof pc, ss_fz_finding.pc);
+  fprintf(stderr,
+          "==sigstorm== ERROR: sigstorm: %s: the SIG%s handler %s called "
+          "%s, interrupted=%s at %s\n",
+          kind, sn ? sn : "?", h, ss_fz_fn_names[ss_fz_finding.callee],
+          ss_fz_finding.interrupted == SS_FN_NONE
+              ? "none"
+              : ss_fz_fn_names[ss_fz_finding.interrupted],
+          pc);
+  const struct ss_schedule *sc = &ss_shm->sched;
+  for (uint32_t i = 0; i < sc->nwindows; i++) {
+    char t[256];
+    ss_fz_window_text(t, sizeof t, &sc->w[i]);
+    fprintf(stderr, "==sigstorm== schedule (fuzz abi %d) window %u: %s\n",
+            SS_FUZZ_ABI_VERSION, i, t);
+  }
+  fprintf(stderr, "==sigstorm== the handler was left at that call; the "
+                  "input is saved by the engine's abort handler\n");
+  fflush(stderr);
+  abort();
+}
+
+int __wrap_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (!ss_shm || !ss_fz_inject)
+    return __real_LLVMFuzzerTestOneInput(data, size);
+  size_t np = size < SS_FUZZ_PREFIX ? size : SS_FUZZ_PREFIX;
+  memset(ss_fz_prefix, 0, sizeof ss_fz_prefix);
+  memcpy(ss_fz_prefix, data, np);
+  ss_fz_decode(ss_fz_prefix);
+  ss_fz_armed = 1;
+  ss_inject_arm();
+  int r = __real_LLVMFuzzerTestOneInput(data + np, size - np);
+  ss_inject_disarm();
+  ss_fz_armed = 0;
+  if (atomic_load(&ss_fz_hit))
+    ss_fz_report();
+  return r;
+}
