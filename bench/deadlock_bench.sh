@@ -31,16 +31,7 @@ esac
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-# median of the numbers on stdin
-median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-# wall milliseconds of a command (its exit status ignored)
-ms() {
-  local s e
-  s=$(date +%s%N)
-  "$@" >/dev/null 2>&1 || true
-  e=$(date +%s%N)
-  echo $(((e - s) / 1000000))
-}
+. bench/lib.sh # cwd: the repository
 
 echo "sigstorm deadlock/heap-check benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo

@@ -26,14 +26,7 @@ trap 'rm -rf "$T"' EXIT
 modes=(none glibc asan ubsan tsan)
 models=(regresshion malloc_in_handler stdio_in_handler mutex_in_handler malloc_lock_deadlock nonatomic_flag heap_corruption)
 
-median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-ms() {
-  local s e
-  s=$(date +%s%N)
-  "$@" >/dev/null 2>&1 || true
-  e=$(date +%s%N)
-  echo $(((e - s) / 1000000))
-}
+. bench/lib.sh # cwd: the repository
 
 echo "sigstorm --sanitizer slowdown, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "machine: $(nproc) CPUs, $(uname -sr); fixed twins, sigstorm run --no-inject, medians of $reps (ms), ratio to none"
