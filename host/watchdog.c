@@ -218,6 +218,18 @@ static void ss_sleep_us(long us) {
 /* Collects the end of a seized thread that could not be stopped (it is
  * exiting: a traced zombie stays until its tracer waits for it, and holds
  * up the whole process's end), or lets it go if it stops after all. */
+/* Whether wait status st is tid's end; the process's own (tid == pid) is
+ * kept for the caller, which must not wait for it again. */
+static int ss_ended(pid_t pid, int tid, int st, int *exited, int *status) {
+  if (!WIFEXITED(st) && !WIFSIGNALED(st))
+    return 0;
+  if (tid == pid) {
+    *exited = 1;
+    *status = st;
+  }
+  return 1;
+}
+
 static void ss_collect(pid_t pid, int tid, int *exited, int *status) {
   for (;;) {
     int st;
@@ -227,13 +239,8 @@ static void ss_collect(pid_t pid, int tid, int *exited, int *status) {
         continue;
       return;
     }
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      if (tid == pid) {
-        *exited = 1;
-        *status = st;
-      }
+    if (ss_ended(pid, tid, st, exited, status))
       return;
-    }
     if (WIFSTOPPED(st)) {
       int sig = (st >> 16) ? 0 : WSTOPSIG(st);
       if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)sig) == 0)
@@ -258,13 +265,8 @@ static int ss_interrupt(pid_t pid, int tid, int *exited, int *status) {
         continue;
       return -1;
     }
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-      if (tid == pid) {
-        *exited = 1;
-        *status = st;
-      }
+    if (ss_ended(pid, tid, st, exited, status))
       return -1;
-    }
     if (!WIFSTOPPED(st))
       continue;
     if ((st >> 16) == PTRACE_EVENT_STOP)
