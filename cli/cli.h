@@ -82,6 +82,7 @@ int ss_cmd_stress(int argc, char **argv);
 int ss_cmd_sweep(int argc, char **argv);
 int ss_cmd_replay(int argc, char **argv);
 int ss_cmd_regress(int argc, char **argv);
+int ss_cmd_fuzz(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM/SIGHUP in the host: stop, clean up, report. */
 extern volatile sig_atomic_t ss_interrupted;

@@ -21,6 +21,7 @@ static const char ss_usage[] =
     "by one\n"
     "  replay   replay a reproducer (.case file) deterministically\n"
     "  regress  replay every case of a corpus folder; compare with 'expect'\n"
+    "  fuzz     coverage-guided schedule fuzzing (libFuzzer, AFL++, builtin)\n"
     "  help     help on a command, or 'help schedule' for the schedule "
     "syntax\n"
     "  version  print the version\n"
@@ -91,11 +92,9 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*fn)(int, char **);
-  } cmds[] = {{"run", ss_cmd_run},
-              {"stress", ss_cmd_stress},
-              {"sweep", ss_cmd_sweep},
-              {"replay", ss_cmd_replay},
-              {"regress", ss_cmd_regress}};
+  } cmds[] = {{"run", ss_cmd_run},         {"stress", ss_cmd_stress},
+              {"sweep", ss_cmd_sweep},     {"replay", ss_cmd_replay},
+              {"regress", ss_cmd_regress}, {"fuzz", ss_cmd_fuzz}};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0) {
       ss_host_signals();
@@ -120,6 +119,7 @@ int main(int argc, char **argv) {
     return SS_EXIT_CLEAN;
   }
   SS_ERR("unknown command '%s' (commands: run, stress, sweep, replay, regress, "
+         "fuzz, "
          "help, version)",
          cmd);
   return SS_EXIT_USAGE;
