@@ -407,6 +407,7 @@ struct ss_fz_state {
   struct ss_sigrec *sigs;
   size_t nsigs, cap;
   unsigned artifacts, triaged, unreproduced;
+  unsigned from_log; /* classified from the engine's log, not a re-run */
 };
 
 static struct ss_sigrec *ss_sig_find(struct ss_fz_state *s, const char *sig) {
@@ -483,6 +484,100 @@ static void ss_state_save(const char *p, const ss_fz_class *c) {
   free(text);
 }
 
+/* What the engines printed before saving each input: libFuzzer and the
+ * builtin engine print the runtime's report, then "Test unit written to
+ * PATH" (the builtin engine: "saved PATH"). A saved input that does not
+ * show its race again when re-run (a time window lands by chance) is
+ * classified from this. */
+struct ss_logidx {
+  char **path, **text;
+  size_t n, cap;
+};
+
+static void ss_logidx_free(struct ss_logidx *x) {
+  for (size_t i = 0; i < x->n; i++) {
+    free(x->path[i]);
+    free(x->text[i]);
+  }
+  free(x->path);
+  free(x->text);
+  memset(x, 0, sizeof *x);
+}
+
+static void ss_logidx_add(struct ss_logidx *x, const char *path,
+                          const char *from, const char *to) {
+  if (x->n == x->cap) {
+    size_t nc = x->cap ? x->cap * 2 : 32;
+    char **np = realloc(x->path, nc * sizeof *np);
+    if (!np)
+      return;
+    x->path = np;
+    char **nt = realloc(x->text, nc * sizeof *nt);
+    if (!nt)
+      return;
+    x->text = nt;
+    x->cap = nc;
+  }
+  x->path[x->n] = strdup(path);
+  x->text[x->n] = strndup(from, (size_t)(to - from));
+  x->n++;
+}
+
+static void ss_logidx_build(struct ss_logidx *x, const char *dir) {
+  ss_logidx_free(x);
+  char *ld = ss_fmt("%s/logs", dir);
+  DIR *d = ld ? opendir(ld) : NULL;
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char *p = ss_fmt("%s/%s", ld, e->d_name);
+    size_t len;
+    char *text = p ? ss_read_file(p, &len) : NULL;
+    free(p);
+    if (!text)
+      continue;
+    const char *block = text; /* where the current input's output began */
+    for (char *q = text; q && *q;) {
+      char *nl = strchr(q, '\n');
+      const char *mark = NULL;
+      if (strncmp(q, "artifact_prefix=", 16) == 0)
+        mark = strstr(q, "Test unit written to ");
+      if (mark) {
+        mark += 21;
+        char path[4096];
+        size_t pl = strcspn(mark, "\r\n");
+        if (pl < sizeof path) {
+          memcpy(path, mark, pl);
+          path[pl] = '\0';
+          ss_logidx_add(x, path, block, q);
+        }
+        block = nl ? nl + 1 : q + strlen(q);
+      } else if (strncmp(q, "INFO: Seed:", 11) == 0 ||
+                 strncmp(q, "#", 1) == 0) {
+        block = nl ? nl + 1 : q + strlen(q); /* a new run or progress */
+      }
+      q = nl ? nl + 1 : NULL;
+    }
+    free(text);
+  }
+  if (d)
+    closedir(d);
+  free(ld);
+}
+
+static const char *ss_logidx_find(const struct ss_logidx *x, const char *file) {
+  const char *base = strrchr(file, '/');
+  base = base ? base + 1 : file;
+  for (size_t i = 0; i < x->n; i++) {
+    const char *b = strrchr(x->path[i], '/');
+    b = b ? b + 1 : x->path[i];
+    if (strcmp(b, base) == 0)
+      return x->text[i];
+  }
+  return NULL;
+}
+
 static int ss_is_artifact_name(const char *n) {
   return strncmp(n, "crash-", 6) == 0 || strncmp(n, "timeout-", 8) == 0 ||
          strncmp(n, "oom-", 4) == 0 || strncmp(n, "leak-", 5) == 0 ||
@@ -509,6 +604,8 @@ static unsigned ss_triage_scan(struct ss_fz_state *s, int quiet) {
     closedir(ad);
   free(afl);
   unsigned total = 0;
+  struct ss_logidx logs = {0};
+  int logs_built = 0;
   for (size_t i = 0; i < nd; i++) {
     DIR *d = dirs[i] ? opendir(dirs[i]) : NULL;
     while (d && (e = readdir(d)) != NULL) {
@@ -528,6 +625,15 @@ static unsigned ss_triage_scan(struct ss_fz_state *s, int quiet) {
           ss_sig_add(s, &c, file);
       } else {
         if (ss_fz_classify(s->t, file, 3, &c) == 0) {
+          if (!c.kind[0]) {
+            if (!logs_built) {
+              ss_logidx_build(&logs, s->dir);
+              logs_built = 1;
+            }
+            const char *lt = ss_logidx_find(&logs, file);
+            if (lt && ss_fz_classify_text(lt, &c) == 0)
+              s->from_log++;
+          }
           ss_state_save(sp, &c);
           s->triaged++;
           if (c.kind[0]) {
@@ -553,6 +659,7 @@ static unsigned ss_triage_scan(struct ss_fz_state *s, int quiet) {
       closedir(d);
     free(dirs[i]);
   }
+  ss_logidx_free(&logs);
   s->artifacts = total;
   return fresh;
 }
@@ -1373,9 +1480,11 @@ int ss_cmd_fuzz(int argc, char **argv) {
     races += ss_fz_is_race(s.sigs[i].cls.kind) != 0;
   char e[32];
   ss_fmt_count(e, sizeof e, (double)execs);
-  SS_INFO("fuzz: %s: %s executions in %.0fs; %u saved input(s), %u not "
-          "reproduced; %zu finding(s), %u of them races",
-          t.name, e, fuzz_s, s.artifacts, s.unreproduced, s.nsigs, races);
+  SS_INFO("fuzz: %s: %s executions in %.0fs; %u saved input(s) (%u shown "
+          "only by the engine's log, %u not at all when re-run); %zu "
+          "finding(s), %u of them races",
+          t.name, e, fuzz_s, s.artifacts, s.from_log, s.unreproduced, s.nsigs,
+          races);
   for (size_t i = 0; i < s.nsigs; i++) {
     struct ss_sigrec *r = &s.sigs[i];
     printf("%-16s %s  (%u saved input%s)  %s%s%s\n", r->cls.kind, r->cls.detail,

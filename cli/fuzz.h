@@ -62,6 +62,10 @@ int ss_fz_exec(char *const argv[], char *const envadd[], uint64_t timeout_ms,
 int ss_fz_classify(const ss_fz_target *t, const char *file, unsigned tries,
                    ss_fz_class *out);
 
+/* Classifies an engine's log excerpt (what it printed before saving an
+ * input). 0 when it shows something, -1 not. */
+int ss_fz_classify_text(const char *text, ss_fz_class *out);
+
 /* Triage of one signature: minimize input (bytes), convert into a case,
  * confirm, write dir/findings/<name>/ atomically. `first` is the artifact
  * that showed it. 0 done (with or without a case), -1 error (printed). */

@@ -351,6 +351,16 @@ int ss_fz_classify(const ss_fz_target *t, const char *file, unsigned tries,
   return 0;
 }
 
+int ss_fz_classify_text(const char *text, ss_fz_class *out) {
+  ss_fz_proc_result r;
+  memset(&r, 0, sizeof r);
+  r.out = (char *)text;
+  r.len = strlen(text);
+  r.status = SIGABRT; /* as a wait status: killed by SIGABRT */
+  ss_classify_output(&r, 0, out);
+  return out->kind[0] ? 0 : -1;
+}
+
 /* ---- minimization ------------------------------------------------------ */
 
 struct ss_min {

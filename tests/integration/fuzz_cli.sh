@@ -95,6 +95,16 @@ after=$(ls "$T/k/artifacts" | sort)
 comm -23 <(echo "$before") <(echo "$after") | grep -q . && fail "saved inputs were lost"
 ls "$T/k"/findings/*/report.json >/dev/null 2>&1 || fail "the resumed campaign wrote no finding"
 
+# --- your own program (README's worked example): sigstorm-cc --fuzz builds
+# the fuzz target, the normal build makes the case ------------------------
+"$BUILD/bin/sigstorm-cc" --fuzz libfuzzer -O2 -o "$T/own.fuzz" "$SRC/targets/regresshion.c"
+gcc -O2 -g -o "$T/own" "$SRC/targets/regresshion.c"
+cd "$T" # the default campaign folder: ./fuzz-own
+run_rc 1 "$SS" "${FZ[@]}" --duration 8s --seed 2 --program "$T/own" "$T/own.fuzz"
+ls "$T"/fuzz-own/findings/*/own-*.case >/dev/null 2>&1 ||
+  { cat "$T"/fuzz-own/findings/*/report.txt >&2; fail "no case for the program's own build"; }
+grep -q "^target $T/own$" "$T"/fuzz-own/findings/*/own-*.case || fail "the case does not name the program"
+
 # --- promote into a corpus, and replay it -----------------------------------
 run_rc 0 "$SS" fuzz --promote --out "$T/c" --corpus "$T/corpus"
 ls "$T/corpus/regresshion"/fuzz-*.case >/dev/null 2>&1 || fail "nothing promoted"
