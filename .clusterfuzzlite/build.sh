@@ -16,6 +16,7 @@
 # does: CFLAGS with -fsanitize=address cannot link (see docs/fuzzing.md),
 # so this script drops the sanitizer from the targets' flags and says so.
 
+set -eu
 ROOT=$PWD
 [ -f "$ROOT/injector/rt_fuzz.c" ] || ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${OUT:?}" "${WORK:?}" "${CC:?}" "${LIB_FUZZING_ENGINE:?}"
