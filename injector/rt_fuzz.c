@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "rt.h"
+#include "rt_fuzz_afl.h"
 #include "sigstorm_fuzz.h"
 
 int __real_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -103,15 +104,23 @@ static uint32_t ss_icov_hash(uint64_t a, uint64_t b) {
   return (uint32_t)(h >> 40) % SS_ICOV_SIZE;
 }
 
+_Static_assert(SS_AFL_FEATURES == SS_ICOV_SIZE, "one hash for both engines");
+
+/* one feature: libFuzzer's section, and AFL++'s map in an AFL++ build */
+static void ss_icov_bump(uint32_t h) {
+  ss_icov[h]++;
+  ss_fuzz_afl_bump(h);
+}
+
 void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t) {
   if (!ss_icov_on || !ss_fz_armed)
     return;
-  ss_icov[ss_icov_hash(pc / SS_ICOV_REGION, (uint64_t)sig)]++;
+  ss_icov_bump(ss_icov_hash(pc / SS_ICOV_REGION, (uint64_t)sig));
   /* and the interposed function it was inside (each family's outermost) */
   for (unsigned i = 0; i < SS_FAM_COUNT; i++)
     if (t->fam[i])
-      ss_icov[ss_icov_hash(0x5ca1ab1e00000000ull | t->fam_fn[i],
-                           (uint64_t)sig)]++;
+      ss_icov_bump(
+          ss_icov_hash(0x5ca1ab1e00000000ull | t->fam_fn[i], (uint64_t)sig));
 }
 
 void ss_fuzz_on_handler(int sig) {
