@@ -589,7 +589,7 @@ static unsigned ss_triage_scan(struct ss_fz_state *s, int quiet) {
   unsigned fresh = 0;
   for (size_t i = 0; i < s->nsigs; i++)
     s->sigs[i].count = 0; /* recounted below */
-  char *dirs[SS_MAX_JOBS * 2 + 2];
+  char *dirs[SS_MAX_JOBS * 8 + 2];
   size_t nd = 0;
   dirs[nd++] = ss_fmt("%s/artifacts", s->dir);
   char *afl = ss_fmt("%s/afl", s->dir);
@@ -597,8 +597,19 @@ static unsigned ss_triage_scan(struct ss_fz_state *s, int quiet) {
   struct dirent *e;
   while (ad && (e = readdir(ad)) != NULL && nd + 2 < sizeof dirs / sizeof *dirs)
     if (e->d_name[0] != '.') {
-      dirs[nd++] = ss_fmt("%s/%s/crashes", afl, e->d_name);
-      dirs[nd++] = ss_fmt("%s/%s/hangs", afl, e->d_name);
+      /* an instance's crashes/ and hangs/, and those an AFL++ resume
+       * moved aside (crashes.<date>/, hangs.<date>/) */
+      char *inst = ss_fmt("%s/%s", afl, e->d_name);
+      DIR *id = inst ? opendir(inst) : NULL;
+      struct dirent *ie;
+      while (id && (ie = readdir(id)) != NULL &&
+             nd + 1 < sizeof dirs / sizeof *dirs)
+        if (strncmp(ie->d_name, "crashes", 7) == 0 ||
+            strncmp(ie->d_name, "hangs", 5) == 0)
+          dirs[nd++] = ss_fmt("%s/%s", inst, ie->d_name);
+      if (id)
+        closedir(id);
+      free(inst);
     }
   if (ad)
     closedir(ad);

@@ -450,12 +450,12 @@ static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
   return m->runs;
 }
 
-/* in how many of 10 re-runs the input shows the signature */
+/* in how many of `times` re-runs the input shows the signature */
 static unsigned ss_shows(const ss_fz_target *t, const char *file,
-                         const char *signature) {
+                         const char *signature, unsigned times) {
   unsigned k = 0;
   ss_fz_class c;
-  for (int i = 0; i < 10; i++)
+  for (unsigned i = 0; i < times; i++)
     if (ss_fz_classify(t, file, 1, &c) == 0 &&
         strcmp(c.signature, signature) == 0)
       k++;
@@ -606,6 +606,56 @@ static int ss_convert_case(const ss_fz_target *t, const char *dir,
   return 0;
 }
 
+static int ss_replay_rate(const ss_fz_target *t, const char *casep, int fixed,
+                          unsigned times);
+
+/* Deletes workload bytes (the file wpath, read by the case) while one
+ * replay of the case still reproduces it: the whole, then halves,
+ * quarters... within half of --minimize-time. Returns the replays used;
+ * the final length in *len. */
+static unsigned ss_min_workload(const ss_fz_target *t, const char *casep,
+                                const char *wpath, size_t *len) {
+  size_t n;
+  char *w = ss_read_file(wpath, &n);
+  if (!w)
+    return 0;
+  char *c = malloc(n + 1);
+  if (!c) {
+    free(w);
+    return 0;
+  }
+  uint64_t deadline = ss_mono_ns() + t->minimize_ns / 2;
+  unsigned runs = 0;
+  if (n > 0) {
+    runs++;
+    if (ss_fz_write_atomic(wpath, "", 0) == 0 &&
+        ss_replay_rate(t, casep, 0, 1) == 1)
+      n = 0;
+  }
+  for (size_t chunk = n / 2; chunk >= 1 && ss_mono_ns() < deadline;
+       chunk /= 2) {
+    size_t i = 0;
+    while (i < n && ss_mono_ns() < deadline) {
+      size_t l = chunk < n - i ? chunk : n - i;
+      memcpy(c, w, i);
+      memcpy(c + i, w + i + l, n - i - l);
+      runs++;
+      if (ss_fz_write_atomic(wpath, c, n - l) == 0 &&
+          ss_replay_rate(t, casep, 0, 1) == 1) {
+        n -= l;
+        memcpy(w, c, n);
+      } else {
+        i += l;
+      }
+    }
+  }
+  ss_fz_write_atomic(wpath, w, n);
+  *len = n;
+  free(c);
+  free(w);
+  return runs;
+}
+
 /* "reproduced X/Y" of a replay: X, or -1 when not printed */
 static int ss_replay_rate(const ss_fz_target *t, const char *casep, int fixed,
                           unsigned times) {
@@ -694,43 +744,47 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
     return -1;
   }
 
-  /* minimize (within --minimize-time) */
-  struct ss_min m = {.t = t, .want = cls->signature};
-  ss_bprintf(m.path, sizeof m.path, "%s/.min-input", tmpdir);
-  m.deadline = ss_mono_ns() + t->minimize_ns;
-  unsigned sig0 = ss_nrecords(d, n);
-  uint64_t t0 = ss_mono_ns();
-  unsigned runs = ss_minimize(&m, d, &n);
-  double min_s = (double)(ss_mono_ns() - t0) / 1e9;
-  unlink(m.path);
-  /* the minimized input must still show it: else keep the original */
+  /* Minimize the fuzz input, when a re-run shows the finding at all (an
+   * input whose time window landed by chance in the campaign may never
+   * show it again: then its case's workload is minimized instead, below,
+   * by deterministic replays). Half of --minimize-time. */
   char inpath[4096];
   ss_bprintf(inpath, sizeof inpath, "%s/input", tmpdir);
+  unsigned sig0 = ss_nrecords(d, n);
+  unsigned shows0 = ss_shows(t, artifact, cls->signature, 3), shows = shows0;
+  unsigned runs = 0;
+  double min_s = 0;
+  int kept_original = 1;
+  if (shows0 > 0) {
+    struct ss_min m = {.t = t, .want = cls->signature};
+    ss_bprintf(m.path, sizeof m.path, "%s/.min-input", tmpdir);
+    m.deadline = ss_mono_ns() + t->minimize_ns / 2;
+    uint64_t t0 = ss_mono_ns();
+    size_t nmin = n;
+    unsigned char *dm = malloc(cap);
+    if (dm) {
+      memcpy(dm, d, cap);
+      runs = ss_minimize(&m, dm, &nmin);
+      min_s = (double)(ss_mono_ns() - t0) / 1e9;
+      unlink(m.path);
+      /* keep it only if it shows the finding about as often */
+      if (ss_fz_write_atomic(inpath, dm, nmin) == 0) {
+        shows = ss_shows(t, inpath, cls->signature, 3);
+        if (shows * 2 >= shows0) {
+          memcpy(d, dm, cap);
+          n = nmin;
+          kept_original = 0;
+        } else {
+          shows = shows0;
+        }
+      }
+      free(dm);
+    }
+  }
   if (ss_fz_write_atomic(inpath, d, n) < 0) {
     SS_ERR("fuzz: cannot write '%s': %s", inpath, strerror(errno));
     free(d);
     return -1;
-  }
-  unsigned shows = ss_shows(t, inpath, cls->signature);
-  unsigned shows0 = 0;
-  int kept_original = 0;
-  if (shows < 10) {
-    /* a minimized input that shows it less often than the first: keep
-     * the first (time windows land by chance; minimizing can lose odds) */
-    shows0 = ss_shows(t, artifact, cls->signature);
-    if (shows0 > shows * 2) {
-      size_t l0;
-      char *r0 = ss_read_file(artifact, &l0);
-      if (r0) {
-        memset(d, 0, cap);
-        memcpy(d, r0, l0);
-        n = l0 < SS_FUZZ_PREFIX ? SS_FUZZ_PREFIX : l0;
-        free(r0);
-        kept_original = 1;
-        shows = shows0;
-        ss_fz_write_atomic(inpath, d, n);
-      }
-    }
   }
   char wpath[4096];
   ss_bprintf(wpath, sizeof wpath, "%s/workload.bin", tmpdir);
@@ -743,6 +797,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   /* convert */
   char casep[4096] = "", how[512] = "", casename[256] = "";
   int conv = 0, rate = -1, frate = -1;
+  size_t case_wl = wl;
   char why[256] = "";
   if (!t->program) {
     ss_bprintf(why, sizeof why,
@@ -802,6 +857,21 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
         ss_bprintf(casep, sizeof casep, "%s/%s", tmpdir, casename);
         if (ss_case_write(casep, &cs) == 0) {
           conv = 1;
+          /* the case's workload: fewest bytes whose replay still shows
+           * it (deterministic, one replay each) */
+          size_t wmin = wl;
+          unsigned wruns = ss_min_workload(t, casep, wpath, &wmin);
+          if (wmin < wl && notes) {
+            char nn[1024];
+            ss_bprintf(nn, sizeof nn,
+                       "workload minimized from %zu to %zu bytes by %u "
+                       "replays of this case; window found by %s",
+                       wl, wmin, wruns, how);
+            free(cs.notes[1]);
+            cs.notes[1] = strdup(nn);
+            ss_case_write(casep, &cs);
+          }
+          case_wl = wmin;
           rate = ss_replay_rate(t, casep, 0, t->confirm);
           if (t->fixed)
             frate = ss_replay_rate(t, casep, 1, t->confirm);
@@ -840,18 +910,25 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
     fprintf(f, "report:      %s\n\n", cls->detail);
     fprintf(f, "first input: %s (%zu bytes, %u signal records)\n", artifact, n0,
             sig0);
-    if (kept_original)
+    if (shows0 == 0)
       fprintf(f,
-              "minimized:   kept the first input: the minimized one (found "
-              "in %u re-runs, %.1f s) showed the finding less often; the "
-              "first shows it in %u/10 re-runs\n",
-              runs, min_s, shows);
+              "fuzz input:  input (%zu bytes, as saved): it did not show the "
+              "finding again in 3 re-runs of %s repeats (its signal landed "
+              "by chance in the campaign); the case below is the "
+              "deterministic reproducer\n",
+              n, SS_FZ_REPEAT_S);
+    else if (kept_original)
+      fprintf(f,
+              "fuzz input:  input (%zu bytes, as saved; minimizing it lost "
+              "too much: %u re-runs, %.1f s); it shows the finding in %u/3 "
+              "re-runs\n",
+              n, runs, min_s, shows);
     else
       fprintf(f,
-              "minimized:   input (%zu bytes: %zu workload bytes, %u signal "
-              "records) in %u re-runs, %.1f s; it shows the finding in %u/10 "
-              "re-runs\n",
-              n, wl, ss_nrecords(d, n), runs, min_s, shows);
+              "fuzz input:  input, minimized from %zu to %zu bytes (%u to %u "
+              "signal records) in %u re-runs, %.1f s; it shows the finding "
+              "in %u/3 re-runs\n",
+              n0, n, sig0, ss_nrecords(d, n), runs, min_s, shows);
     fprintf(f, "reproduce:   SIGSTORM_FUZZ_ORACLE=%s %s%s input\n", t->oracle,
             t->rerun,
             t->rerun_engine == SS_ENG_LIBFUZZER
@@ -859,7 +936,8 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
                   "-runs=" SS_FZ_REPEAT_S
                 : "");
     if (conv) {
-      fprintf(f, "case:        %s (%s)\n", casename, how);
+      fprintf(f, "case:        %s (%s); its workload.bin: %zu bytes\n",
+              casename, how, case_wl);
       fprintf(f, "replay:      reproduced %d/%u", rate, t->confirm);
       if (t->fixed)
         fprintf(f, "; fixed twin %d/%u", frate, t->confirm);
@@ -887,10 +965,11 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   json_object_object_add(j, "artifact", json_object_new_string(artifact));
   json_object_object_add(j, "input_bytes", json_object_new_int64((int64_t)n));
   json_object_object_add(j, "workload_bytes",
-                         json_object_new_int64((int64_t)wl));
+                         json_object_new_int64((int64_t)case_wl));
   json_object_object_add(j, "signal_records",
                          json_object_new_int((int)ss_nrecords(d, n)));
   json_object_object_add(j, "input_shows", json_object_new_int((int)shows));
+  json_object_object_add(j, "input_reruns", json_object_new_int(3));
   json_object_object_add(j, "case",
                          conv ? json_object_new_string(casename) : NULL);
   json_object_object_add(j, "case_problem",
