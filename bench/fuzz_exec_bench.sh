@@ -57,11 +57,11 @@ if [ -z "$models" ]; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_exec_bench.XXXXXX")
-: >"$tmp/pgids"
+mkdir -p "$tmp/pg" # one file per live process group of ours
 cleanup() {
   local p
   trap - EXIT INT TERM
-  while read -r p; do [ -n "$p" ] && kill -KILL -- "-$p" 2>/dev/null || true; done <"$tmp/pgids"
+  for p in $(ls "$tmp/pg" 2>/dev/null); do kill -KILL -- "-$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -88,9 +88,10 @@ run_group() {
   shift 2
   setsid timeout -k 5 "$t" "$@" >"$log" 2>&1 &
   pid=$!
-  echo "$pid" >>"$tmp/pgids"
+  : >"$tmp/pg/$pid"
   wait "$pid" || rc=$?
   kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$tmp/pg/$pid"
   return "$rc"
 }
 
