@@ -61,7 +61,7 @@ mkdir -p "$tmp/pg" # one file per live process group of ours
 cleanup() {
   local p
   trap - EXIT INT TERM
-  for p in $(ls "$tmp/pg" 2>/dev/null); do kill -KILL -- "-$p" 2>/dev/null || true; done
+  for p in "$tmp"/pg/*; do [ -e "$p" ] && kill -KILL -- "-${p##*/}" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -143,7 +143,7 @@ measure() {
     echo "n/a"
     return
   fi
-  if [ "$engine" != afl ] && { ls "$d/art" | grep -q . || grep -aq 'deadly signal' "$d/log"; }; then
+  if [ "$engine" != afl ] && { [ -n "$(ls -A "$d/art")" ] || grep -aq 'deadly signal' "$d/log"; }; then
     crashed=1
   fi
   wall=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')
@@ -170,7 +170,7 @@ for m in ${models//,/ }; do
         continue
       fi
       declare -A R=() W=() C=()
-      for rep in $(seq 1 "$reps"); do
+      for _ in $(seq 1 "$reps"); do
         for mode in off armed armed-nocov; do
           read -r x w c <<<"$(measure "$engine" "$bin" "$mode")"
           [ "$x" != n/a ] || { echo "   ($v $engine $mode: no figure; log: $(tail -c 200 "$tmp/last_failed.log" | tr '\n' ' '))" >&2; continue; }

@@ -95,9 +95,9 @@ cleanup() {
   # engine a session of its own, each naive target a group of its own
   # (naive_storm kills it on SIGTERM)
   for p in $(jobs -p); do kill -TERM -- "-$p" 2>/dev/null || true; done
-  for p in $(ls "$tmp/pg" 2>/dev/null); do kill -TERM -- "-$p" 2>/dev/null || true; done
+  for p in "$tmp"/pg/*; do [ -e "$p" ] && kill -TERM -- "-${p##*/}" 2>/dev/null || true; done
   sleep 0.3
-  for p in $(ls "$tmp/pg" 2>/dev/null); do kill -KILL -- "-$p" 2>/dev/null || true; done
+  for p in "$tmp"/pg/*; do [ -e "$p" ] && kill -KILL -- "-${p##*/}" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -484,7 +484,10 @@ for c in ${configs//,/ }; do printf ' %16s' "$c"; done
 echo
 for m in ${models//,/ }; do
   printf '   %-22s' "$m"
-  for c in ${configs//,/ }; do printf ' %16s' "$(cell $(med "$m" "$c"))"; done
+  for c in ${configs//,/ }; do
+    # shellcheck disable=SC2046
+    printf ' %16s' "$(cell $(med "$m" "$c"))"
+  done
   echo
 done
 echo
