@@ -351,14 +351,15 @@ static void fd_rss_of(pid_t pid) {
   }
 }
 
-static void fd_status(const struct fd_shared *s, const char *what) {
+static void fd_status(const struct fd_shared *s, const char *what,
+                      uint64_t execs) {
   char cb[32];
   fd_bytes(cb, sizeof cb, atomic_load(&s->corp_bytes));
   fprintf(stderr,
           "#%llu\t%-6s cov: %u ft: %u corp: %u/%s exec/s: %llu "
           "rss: %lluMb\n",
-          (unsigned long long)atomic_load(&s->execs), what,
-          atomic_load(&s->cov), atomic_load(&s->ft), atomic_load(&s->ncorp), cb,
+          (unsigned long long)execs, what, atomic_load(&s->cov),
+          atomic_load(&s->ft), atomic_load(&s->ncorp), cb,
           (unsigned long long)fd_exec_per_sec(s),
           (unsigned long long)(fd_child_rss_kb >> 10));
 }
@@ -550,9 +551,8 @@ static enum fd_end fd_supervise(struct fd_shared *s, pid_t pid, int errfd,
     pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid)
       break;
-    if (!inited && atomic_load(&s->inited)) {
+    if (!inited && atomic_load(&s->inited)) { /* its line is the worker's */
       inited = 1;
-      fd_status(s, "INITED");
       last_corp = atomic_load(&s->ncorp);
     }
     uint64_t st = atomic_load(&s->start_ns);
@@ -575,7 +575,7 @@ static enum fd_end fd_supervise(struct fd_shared *s, pid_t pid, int errfd,
       fd_rss_of(pid);
       uint32_t c = atomic_load(&s->ncorp);
       if (inited)
-        fd_status(s, c != last_corp ? "NEW" : "pulse");
+        fd_status(s, c != last_corp ? "NEW" : "pulse", atomic_load(&s->execs));
       last_corp = c;
       next_status = now + 1000000000ull;
     }
@@ -721,6 +721,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
 
   fd_t0 = fd_now_ns();
+  s->t0_ns = fd_t0;
   uint64_t deadline = opt.max_total_time
                           ? fd_t0 + (uint64_t)opt.max_total_time * 1000000000ull
                           : 0;
@@ -742,7 +743,7 @@ int main(int argc, char **argv) {
     }
     enum fd_end e = fd_supervise(s, pid, errfd, deadline);
     if (e == FD_END_DONE) {
-      fd_status(s, "DONE");
+      fd_status(s, "DONE", atomic_load(&s->execs));
       fprintf(stderr, "Done %llu runs in %llu second(s)\n",
               (unsigned long long)atomic_load(&s->execs),
               (unsigned long long)((fd_now_ns() - fd_t0) / 1000000000ull));

@@ -75,6 +75,7 @@ struct fd_shared {
   _Atomic uint64_t corp_bytes;
   _Atomic uint32_t new_units; /* added by fuzzing (not seeds) */
   _Atomic int inited;         /* the seeds have been run */
+  uint64_t t0_ns;             /* the campaign's start */
   _Atomic uint32_t seed_next; /* the next seed to run */
   _Atomic uint32_t nentries;  /* published entries */
   _Atomic uint32_t arena_full;

@@ -283,6 +283,16 @@ void fd_worker(struct fd_shared *s, int *argc, char ***argv) {
     }
   }
   atomic_store(&s->inited, 1);
+  { /* the supervisor prints the others; this one has exact figures */
+    uint64_t ex = atomic_load(&s->execs), el = fd_now_ns() - s->t0_ns;
+    fprintf(
+        stderr, "#%llu\tINITED cov: %u ft: %u corp: %u/%llub exec/s: %llu\n",
+        (unsigned long long)ex, atomic_load(&s->cov), atomic_load(&s->ft),
+        atomic_load(&s->ncorp), (unsigned long long)atomic_load(&s->corp_bytes),
+        (unsigned long long)(el >= 1000000000ull ? ex / (el / 1000000000ull)
+                                                 : ex));
+    fflush(stderr);
+  }
   fd_reindex(s);
 
   while (!fd_done(s) && fd_ncorp) {
