@@ -28,7 +28,7 @@
 #define FD_MAGIC 0x73736664u        /* "ssfd" */
 #define FD_MAX_INPUT (1u << 20)     /* largest input, loaded or made */
 #define FD_DEFAULT_MAX_LEN 4096     /* -max_len when the corpus is smaller */
-#define FD_PC_MAP (1u << 16)        /* code coverage: edge counters */
+#define FD_PC_MAP (1u << 15)        /* code coverage: edge counters */
 #define FD_ICOV_MAX 4096            /* interruption coverage: extra counters */
 #define FD_MAX_ENTRIES (1u << 16)   /* inputs in the shared arena */
 #define FD_ARENA ((size_t)64 << 20) /* their bytes */

@@ -32,7 +32,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
  * Called from the target's code, signal handlers included: a byte
  * increment, nothing else. */
 static uint8_t fd_pc_map[FD_PC_MAP];
-static __thread uintptr_t fd_prev_loc;
+/* one for all threads: the injector thread runs none of the target's code,
+ * and a handler's blocks following the interrupted ones are edges too */
+static uintptr_t fd_prev_loc;
 static volatile int fd_code_cov = 1;
 
 void __sanitizer_cov_trace_pc(void);
