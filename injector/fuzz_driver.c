@@ -600,16 +600,18 @@ static enum fd_end fd_supervise(struct fd_shared *s, pid_t pid, int errfd,
     return stop_sent && fd_interrupted ? FD_END_INTR : FD_END_DONE;
   if (stop_sent && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
     return fd_interrupted ? FD_END_INTR : FD_END_DONE;
-  if (WIFSIGNALED(status))
-    snprintf(why, sizeof why, "deadly signal %s", fd_signame(WTERMSIG(status)));
-  else
-    snprintf(why, sizeof why, "the worker exited with status %d%s",
-             WEXITSTATUS(status), in_input ? " during an input" : "");
-  fprintf(stderr, "==%d== ERROR: sigstorm-fuzz: %s\n", (int)getpid(), why);
   /* the runtime's watchdog saves a hang or deadlock as timeout-*, then
    * aborts */
   char rt[FD_PATH];
   int wd = fd_runtime_saved(rt, sizeof rt) && strstr(rt, "timeout-");
+  if (WIFSIGNALED(status))
+    snprintf(why, sizeof why, "%s%s",
+             wd ? "timeout (the runtime's watchdog), " : "deadly signal ",
+             fd_signame(WTERMSIG(status)));
+  else
+    snprintf(why, sizeof why, "the worker exited with status %d%s",
+             WEXITSTATUS(status), in_input ? " during an input" : "");
+  fprintf(stderr, "==%d== ERROR: sigstorm-fuzz: %s\n", (int)getpid(), why);
   fd_save_artifact(s, wd ? "timeout" : "crash", why);
   fprintf(stderr, "SUMMARY: sigstorm-fuzz: %s\n", wd ? "timeout" : why);
   return wd ? FD_END_TIMEOUT : FD_END_CRASH;
