@@ -532,7 +532,13 @@ static const char *fd_signame(int sig) {
   return b;
 }
 
-enum fd_end { FD_END_DONE, FD_END_CRASH, FD_END_TIMEOUT, FD_END_INTR };
+enum fd_end {
+  FD_END_DONE,
+  FD_END_CRASH,
+  FD_END_TIMEOUT,
+  FD_END_INTR,
+  FD_END_ERROR
+};
 
 /* Supervises one worker until it ends; saves what it died on. */
 static enum fd_end fd_supervise(struct fd_shared *s, pid_t pid, int errfd,
@@ -600,6 +606,18 @@ static enum fd_end fd_supervise(struct fd_shared *s, pid_t pid, int errfd,
     return stop_sent && fd_interrupted ? FD_END_INTR : FD_END_DONE;
   if (stop_sent && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
     return fd_interrupted ? FD_END_INTR : FD_END_DONE;
+  /* Ctrl-C reaches the whole process group: the worker's death by it is
+   * not a finding */
+  if (fd_interrupted && WIFSIGNALED(status) &&
+      (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM))
+    return FD_END_INTR;
+  if (WIFEXITED(status) && !in_input) {
+    fprintf(stderr,
+            "ERROR: sigstorm-fuzz: the worker exited with status %d "
+            "outside an input\n",
+            WEXITSTATUS(status));
+    return FD_END_ERROR;
+  }
   /* the runtime's watchdog saves a hang or deadlock as timeout-*, then
    * aborts */
   char rt[FD_PATH];
@@ -749,6 +767,10 @@ int main(int argc, char **argv) {
       fprintf(stderr, "Done %llu runs in %llu second(s)\n",
               (unsigned long long)atomic_load(&s->execs),
               (unsigned long long)((fd_now_ns() - fd_t0) / 1000000000ull));
+      break;
+    }
+    if (e == FD_END_ERROR) {
+      rc = 1;
       break;
     }
     if (e == FD_END_INTR) {
