@@ -8,7 +8,14 @@
 #     SIGABRT with sigstorm's report;
 #   - the fixed twin finds nothing in 5 s;
 #   - a second campaign on the same corpus folder loads the first one's
-#     files (its status line counts them).
+#     files (its status line counts them);
+#   - the supervisor (tests/integration/fuzz_spin.c: no handlers, so
+#     nothing is fired; the workload starts after the 32-byte prefix): an
+#     input that spins is killed after -timeout and saved as timeout-*, one
+#     that faults as crash-* (which, run, dies by SIGSEGV);
+#     -ignore_crashes=1 -ignore_timeouts=1 saves both and goes on with new
+#     workers; a supervisor killed with SIGKILL takes its worker along and
+#     leaves no half-written file.
 # Skipped (77) when the .sfuzz targets were not built (no gcc).
 . "$(dirname "$0")/lib.sh"
 bug="$TARGETS/regresshion.sfuzz"
@@ -82,4 +89,66 @@ grep -q "^INFO: seed corpus: files: $n1 " "$T/err" ||
 corp=$(sed -n 's/^#[0-9]*	INITED .* corp: \([0-9]*\)\/.*/\1/p' "$T/err")
 [ -n "$corp" ] && [ "$corp" -gt 1 ] || fail "the resumed corpus has ${corp:-no} inputs"
 echo "resumed: $n1 files loaded, corpus $corp after running them"
+
+# 4. The supervisor, on a target that spins or faults on demand.
+spin="$BUILD/tests/fuzz_spin.sfuzz"
+[ -x "$spin" ] || fail "no $spin"
+seed() { # DIR NAME WORKLOAD: a 32-byte empty schedule, then WORKLOAD
+  python3 -c 'import sys; open(sys.argv[1], "wb").write(bytes(32) + sys.argv[2].encode())' "$1/$2" "$3"
+}
+fnv() { # the artifact's name: FNV-1a 64 of the file, 16 hex digits
+  python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in open(sys.argv[1], "rb").read():
+    h = ((h ^ b) * 0x100000001b3) & (2**64 - 1)
+print("%016x" % h)' "$1"
+}
+mkdir -p "$T/s1" "$T/s1a" "$T/s2" "$T/s2a" "$T/s3" "$T/s3a"
+seed "$T/s1" hang spin
+run_rc 70 "$spin" -timeout=1 -max_total_time=20 \
+  -artifact_prefix="$T/s1a/" "$T/s1"
+# (the supervisor's kill after -timeout, or the runtime's own watchdog at
+# half of it, when the runtime has one)
+grep -q "^==[0-9]*== ERROR: sigstorm-fuzz: timeout\( after 1 seconds$\| (the runtime's watchdog)\)" "$T/err" ||
+  fail "no timeout line"
+h=$(fnv "$T/s1/hang")
+[ -f "$T/s1a/timeout-$h" ] && cmp -s "$T/s1a/timeout-$h" "$T/s1/hang" ||
+  fail "the spinning input is not saved as timeout-$h: $(ls "$T/s1a")"
+grep -q '^==sigstorm-fuzz== timeout: timeout' "$T/s1a/timeout-$h.txt" ||
+  fail "the timeout's .txt"
+
+seed "$T/s2" fault segv
+run_rc 77 "$spin" -max_total_time=20 \
+  -artifact_prefix="$T/s2a/" "$T/s2"
+h=$(fnv "$T/s2/fault")
+grep -q "^==[0-9]*== ERROR: sigstorm-fuzz: deadly signal SIGSEGV$" "$T/err" &&
+  [ -f "$T/s2a/crash-$h" ] || fail "the faulting input is not saved as crash-$h"
+run_rc 139 bash -c '"$1" "$2" 2>/dev/null; exit $?' _ "$spin" "$T/s2a/crash-$h" ||
+  fail "the crash file does not fault"
+
+seed "$T/s3" a-hang spin
+seed "$T/s3" b-fault segv
+seed "$T/s3" c-fine hello
+run_rc 77 "$spin" -timeout=1 -ignore_crashes=1 \
+  -ignore_timeouts=1 -runs=3000 -artifact_prefix="$T/s3a/" "$T/s3"
+[ -f "$T/s3a/timeout-$(fnv "$T/s3/a-hang")" ] &&
+  [ -f "$T/s3a/crash-$(fnv "$T/s3/b-fault")" ] ||
+  fail "going on after findings: $(ls "$T/s3a")"
+grep -q '^#[0-9]*	DONE ' "$T/err" || fail "the campaign did not go on to -runs"
+
+# SIGKILL: the worker dies with the supervisor; no temporary file is left
+"$spin" -max_total_time=20 "$T/s3" 2>/dev/null &
+sup=$!
+sleep 1.5
+worker=$(pgrep -P "$sup" || true)
+[ -n "$worker" ] || fail "no worker under the supervisor"
+kill -KILL "$sup"
+wait "$sup" 2>/dev/null || true
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  kill -0 "$worker" 2>/dev/null || break
+  sleep 0.2
+done
+! kill -0 "$worker" 2>/dev/null || fail "the worker outlived its supervisor"
+! ls -a "$T/s3" | grep -q '^\.tmp-' || fail "temporary files left"
+echo "supervisor: timeout, crash, going on, SIGKILL: ok"
 echo "PASS"
