@@ -137,7 +137,9 @@ run_rc 77 "$spin" -timeout=1 -ignore_crashes=1 \
 grep -q '^#[0-9]*	DONE ' "$T/err" || fail "the campaign did not go on to -runs"
 
 # SIGKILL: the worker dies with the supervisor; no temporary file is left
-"$spin" -max_total_time=20 "$T/s3" 2>/dev/null &
+mkdir -p "$T/s4" "$T/s4a"
+seed "$T/s4" fine hello
+"$spin" -max_total_time=20 -artifact_prefix="$T/s4a/" "$T/s4" 2>/dev/null &
 sup=$!
 sleep 1
 worker=$(pgrep -P "$sup" || true)
@@ -149,6 +151,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
   sleep 0.2
 done
 ! kill -0 "$worker" 2>/dev/null || fail "the worker outlived its supervisor"
-! ls -a "$T/s3" | grep -q '^\.tmp-' || fail "temporary files left"
+! ls -a "$T/s4" | grep -q '^\.tmp-' || fail "temporary files left"
+[ "$(ls "$T/s4" | wc -l)" -gt 1 ] || fail "the killed campaign saved no input"
+[ -z "$(ls "$T/s4a")" ] || fail "the killed campaign saved $(ls "$T/s4a")"
 echo "supervisor: timeout, crash, going on, SIGKILL: ok"
 echo "PASS"
