@@ -110,7 +110,7 @@ static void fd_usage(const char *prog) {
                   "are accepted and ignored.\n");
 }
 
-/* -name=value: 0 taken, 1 not a flag, -1 bad */
+/* -name=value: 0 taken, 1 not a flag, 2 ignored, -1 bad */
 static int fd_parse_flag(const char *a) {
   if (a[0] != '-' || a[1] == '-' || !strchr(a, '='))
     return 1;
@@ -135,8 +135,7 @@ static int fd_parse_flag(const char *a) {
     *o->num = v;
     return 0;
   }
-  fprintf(stderr, "INFO: sigstorm-fuzz: ignoring the flag %s\n", a);
-  return 0;
+  return 2;
 }
 
 /* ---- files ----------------------------------------------------------------
@@ -664,8 +663,9 @@ static void fd_env_reexec(char **argv) {
 
 int main(int argc, char **argv) {
   char **paths = calloc((size_t)argc + 1, sizeof *paths);
-  int npaths = 0;
-  if (!paths)
+  char **ignored = calloc((size_t)argc + 1, sizeof *ignored);
+  int npaths = 0, nignored = 0;
+  if (!paths || !ignored)
     return 1;
   for (int i = 1; i < argc; i++) {
     int r = fd_parse_flag(argv[i]);
@@ -673,6 +673,8 @@ int main(int argc, char **argv) {
       return 1;
     if (r == 1)
       paths[npaths++] = argv[i];
+    if (r == 2)
+      ignored[nignored++] = argv[i];
   }
   if (opt.help) {
     fd_usage(argv[0]);
@@ -696,6 +698,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   fd_env_reexec(argv);
+  for (int i = 0; i < nignored; i++) /* once, after the run again */
+    fprintf(stderr, "INFO: sigstorm-fuzz: ignoring the flag %s\n", ignored[i]);
   if (!opt.seed)
     opt.seed = (long long)(fd_now_ns() % 4294967291ull) + 1;
   fprintf(stderr, "INFO: Seed: %llu\n", (unsigned long long)opt.seed);
