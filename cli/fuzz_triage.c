@@ -298,9 +298,13 @@ static void ss_classify_output(const ss_fz_proc_result *r, uint64_t timeout_ms,
   }
   if (!c->kind[0])
     return;
+  /* a handler named only as binary+offset differs between the builds of
+   * one program (libFuzzer's, AFL++'s, the builtin engine's): not part of
+   * the signature then */
+  const char *hs = strstr(c->handler, "+0x") ? "" : c->handler;
   char key[512];
-  int n = ss_bprintf(key, sizeof key, "%s|%s|%s|%s|%s", c->kind, c->sig,
-                     c->handler, c->callee, c->interrupted);
+  int n = ss_bprintf(key, sizeof key, "%s|%s|%s|%s|%s", c->kind, c->sig, hs,
+                     c->callee, c->interrupted);
   uint64_t h = ss_fnv(key, (size_t)n, 0xcbf29ce484222325ull);
   ss_bprintf(c->signature, sizeof c->signature, "%016llx",
              (unsigned long long)h);
