@@ -14,7 +14,15 @@
  * formatter and write(2) it; save and restore errno. Compile with
  * -DSS_MODEL_FIXED=1 for the fixed twin.
  *
- * Usage: malloc_in_handler [--items N] [--rounds N]
+ * Usage: malloc_in_handler [--items N] [--rounds N] [--input FILE]
+ *
+ * --input FILE (and the fuzz entry point, built with -DSIGSTORM_FUZZ: see
+ * docs/fuzzing.md) runs the workload the file's bytes describe instead,
+ * run_input(): one step per byte, at most 4096 steps. A byte below 0xf0
+ * inserts a record whose key, value length (8 + i % 200) and growth
+ * (realloc when i % 3 == 0) come from i = (step << 8) | byte; a byte of
+ * 0xf0 or more drains the table (free of every record). The table is
+ * drained at the end.
  */
 #include <errno.h>
 #include <signal.h>
@@ -141,13 +149,63 @@ static unsigned long drain(void) {
   return sum;
 }
 
+#define INPUT_STEPS 4096
+
+/* The workload of --input and of the fuzz entry point: see the top. */
+static unsigned long run_input(const unsigned char *data, size_t size,
+                               size_t *steps) {
+  unsigned long checksum = 0;
+  size_t n = size < INPUT_STEPS ? size : INPUT_STEPS;
+  for (size_t s = 0; s < n; s++) {
+    if (data[s] >= 0xf0)
+      checksum += drain();
+    else
+      insert((unsigned long)s << 8 | data[s]);
+  }
+  checksum += drain();
+  *steps = n;
+  return checksum;
+}
+
+#ifdef SIGSTORM_FUZZ
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  signal(SIGUSR1, stats_handler);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  size_t steps;
+  run_input(data, size, &steps);
+  return 0;
+}
+#else
+#include "model_input.h"
+
 int main(int argc, char **argv) {
   unsigned long items = 4000, rounds = 60;
+  const char *input = NULL;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--items") == 0)
       items = strtoul(argv[i + 1], NULL, 10);
     else if (strcmp(argv[i], "--rounds") == 0)
       rounds = strtoul(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--input") == 0)
+      input = argv[i + 1];
+  }
+  if (input) {
+    size_t size, steps;
+    unsigned char *data = model_read_input(input, &size);
+    signal(SIGUSR1, stats_handler);
+    unsigned long checksum = run_input(data, size, &steps);
+    free(data);
+    printf("input steps=%zu inserted=%lu removed=%lu checksum=%lu\n", steps,
+           (unsigned long)inserted, (unsigned long)removed, checksum);
+    return 0;
   }
   signal(SIGUSR1, stats_handler);
   unsigned long checksum = 0;
@@ -159,3 +217,4 @@ int main(int argc, char **argv) {
   printf("rounds=%lu items=%lu checksum=%lu\n", rounds, items, checksum);
   return 0;
 }
+#endif
