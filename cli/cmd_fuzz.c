@@ -804,7 +804,10 @@ static int ss_job_start(struct ss_engine_run *er, struct ss_job *j) {
   pid_t ppid = getpid();
   pid_t pid = fork();
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* the engine ends with sigstorm, however sigstorm ends: afl-fuzz by
+     * SIGTERM (it stops its fork server and writes its state), the
+     * others by SIGKILL (a hung input may never see a SIGTERM) */
+    prctl(PR_SET_PDEATHSIG, t->engine == SS_ENG_AFL ? SIGTERM : SIGKILL);
     if (getppid() != ppid)
       _exit(1);
     setpgid(0, 0);
