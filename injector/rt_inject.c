@@ -50,6 +50,35 @@ static int ss_epochs; /* set before the thread starts: fuzz mode */
 static _Atomic uint32_t ss_epoch;
 static _Atomic uint32_t ss_busy;
 static uint32_t ss_cur_epoch;
+static uint64_t ss_wd_next; /* fuzz: when the watchdog looks next */
+
+int32_t ss_inject_tid(void) {
+  return ss_inj_tid;
+}
+
+/* Fuzz mode: the per-input watchdog (rt_fuzz_wd.c) runs on this thread,
+ * between shots and while it waits for the next input. */
+static void ss_wd_poll(void) {
+#ifdef SS_FUZZ_BUILD
+  uint64_t now = ss_now_ns();
+  if (ss_epochs && now >= ss_wd_next)
+    ss_wd_next = ss_fuzz_watchdog(now);
+#endif
+}
+
+/* Fuzz mode: waits while the epoch is e, looking at the watchdog. */
+static void ss_epoch_wait(uint32_t e) {
+  ss_wd_poll();
+  struct timespec rel, *tp = NULL;
+  if (ss_wd_next != UINT64_MAX) {
+    uint64_t now = ss_now_ns();
+    uint64_t d = ss_wd_next > now ? ss_wd_next - now : 0;
+    rel.tv_sec = (time_t)(d / 1000000000ull);
+    rel.tv_nsec = (long)(d % 1000000000ull);
+    tp = &rel;
+  }
+  syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, tp, NULL, 0);
+}
 
 static int ss_live(void) {
   return !ss_epochs || atomic_load(&ss_epoch) == ss_cur_epoch;
@@ -242,6 +271,7 @@ static void ss_run_windows(uint64_t base) {
   }
   uint64_t last_alive_check = 0;
   while (ss_live()) {
+    ss_wd_poll();
     uint64_t now = ss_now_ns() - base;
     /* on= triggers first: they are the precise ones */
     for (uint32_t i = 0; i < nw; i++) {
@@ -326,14 +356,14 @@ static void *ss_injector_main(void *arg) {
     for (;;) { /* one schedule per armed epoch, forever */
       uint32_t e = atomic_load(&ss_epoch);
       if (!(e & 1)) {
-        syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, NULL, NULL, 0);
+        ss_epoch_wait(e);
         continue;
       }
       ss_cur_epoch = e;
       ss_run_windows(ss_now_ns());
       /* done before disarm: wait for it (the epoch moves on) */
       while (atomic_load(&ss_epoch) == e)
-        syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, NULL, NULL, 0);
+        ss_epoch_wait(e);
     }
   }
   /* glibc frees the thread's resources on the way out: not ours to watch */

@@ -371,6 +371,7 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
 #ifdef SS_FUZZ_BUILD
   if (f)
     ss_fuzz_cover(sig, f->pc, t);
+  ss_fuzz_fatal(sig);
 #endif
 
   /* the handler is the program's code, even when the signal interrupted
