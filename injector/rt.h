@@ -151,8 +151,7 @@ SS_HIDDEN int ss_fuzz_engine_sig(int sig);
 SS_HIDDEN void ss_fuzz_fatal(int sig);
 
 /* rt_fuzz_wd.c: the per-input watchdog (SIGSTORM_FUZZ_TIMEOUT) */
-SS_HIDDEN void ss_fuzz_wd_init(void);  /* start-up: environment */
-SS_HIDDEN void ss_fuzz_wd_first(void); /* the first input: symbols */
+SS_HIDDEN void ss_fuzz_wd_init(void); /* start-up: environment */
 /* A program thread's TLS, for the watchdog (async-signal-safe). */
 SS_HIDDEN void ss_fuzz_thread(struct ss_tls *t);
 /* Injector thread, fuzz mode: ends the process (report, saved input,
@@ -171,8 +170,8 @@ SS_HIDDEN void ss_o_dec(struct ss_out *o, uint64_t v);
 SS_HIDDEN void ss_o_hex(struct ss_out *o, uint64_t v, int width);
 SS_HIDDEN void ss_o_sig(struct ss_out *o, int sig); /* SIGxxx or - */
 SS_HIDDEN void ss_o_flush(struct ss_out *o);        /* write(2) to fd 2 */
-/* a function's name without offset: the executable's .symtab (read at the
- * first input), NULL when unknown */
+/* a function's name without offset: the executable's .symtab (mapped at
+ * the first call, with system calls only), NULL when unknown */
 SS_HIDDEN const char *ss_fz_sym(uintptr_t a);
 /* appends the schedule lines ("==sigstorm== schedule (fuzz abi 1) window
  * N: ...") of the armed schedule */

@@ -301,11 +301,6 @@ int __wrap_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(ss_fz_prefix, 0, sizeof ss_fz_prefix);
   memcpy(ss_fz_prefix, data, np);
   ss_fz_decode(ss_fz_prefix);
-  static int first = 1;
-  if (first) { /* after the fork server's fork, before the first arm */
-    first = 0;
-    ss_fuzz_wd_first();
-  }
   /* for the watchdog: this input, from now */
   ss_fz_in.data = data;
   ss_fz_in.size = size;

@@ -98,7 +98,7 @@ void ss_o_flush(struct ss_out *o) {
   o->b[0] = '\0';
 }
 
-/* ---- symbols: the executable's .symtab, mapped at the first input ----------
+/* ---- symbols: the executable's .symtab, mapped at the first report --------
  * Static functions (most signal handlers) are in no dynamic symbol table;
  * the fuzz runtime is linked into the executable, so __ehdr_start is its
  * ELF header and gives the load bias. */
@@ -156,6 +156,9 @@ static void ss_sym_load(void) {
 }
 
 const char *ss_fz_sym(uintptr_t a) {
+  static _Atomic int tried;
+  if (!atomic_exchange(&tried, 1))
+    ss_sym_load(); /* system calls only, at the first report */
   if (!ss_sy_tab || a < ss_sy_bias)
     return NULL;
   uintptr_t v = a - ss_sy_bias;
@@ -735,9 +738,4 @@ void ss_fuzz_wd_init(void) {
     memcpy(ss_wd_dir, d, strlen(d) + 1);
     ss_wd_dir_set = 1;
   }
-}
-
-void ss_fuzz_wd_first(void) {
-  if (!ss_sy_tab)
-    ss_sym_load();
 }
