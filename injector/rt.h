@@ -128,6 +128,58 @@ SS_HIDDEN void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t);
 SS_HIDDEN void ss_fuzz_on_handler(int sig);
 SS_HIDDEN int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee,
                            unsigned fam, int reentrant);
+
+/* The running input, for the watchdog: seq is odd while the target's
+ * function runs (release store after the fields, which change only while
+ * it is even). data stays valid while the input runs: it is the engine's. */
+struct ss_fz_input {
+  _Atomic uint32_t seq;
+  _Atomic uint64_t start_ns;
+  const uint8_t *data;
+  size_t size;
+};
+extern struct ss_fz_input ss_fz_in SS_HIDDEN;
+extern const char *const ss_fz_fn_names[SS_FN_COUNT] SS_HIDDEN;
+/* the injector's thread id, 0 before it runs (rt_inject.c) */
+SS_HIDDEN int32_t ss_inject_tid(void);
+
+/* sig's handler is the engine's (installed after LLVMFuzzerInitialize,
+ * outside an input) */
+SS_HIDDEN int ss_fuzz_engine_sig(int sig);
+/* the trampoline, before the handler: a crash signal of an armed input
+ * that goes to the engine's handler: the input is saved first */
+SS_HIDDEN void ss_fuzz_fatal(int sig);
+
+/* rt_fuzz_wd.c: the per-input watchdog (SIGSTORM_FUZZ_TIMEOUT) */
+SS_HIDDEN void ss_fuzz_wd_init(void); /* start-up: environment */
+/* A program thread's TLS, for the watchdog (async-signal-safe). */
+SS_HIDDEN void ss_fuzz_thread(struct ss_tls *t);
+/* Injector thread, fuzz mode: ends the process (report, saved input,
+ * SIGABRT) when one input has run longer than the timeout; returns when
+ * to call it again (absolute CLOCK_MONOTONIC ns). */
+SS_HIDDEN uint64_t ss_fuzz_watchdog(uint64_t now);
+
+/* Async-signal-safe text: what the watchdog writes, and the shared lines
+ * (schedule, FINDING) of every report. */
+struct ss_out {
+  size_t n;
+  char b[2048];
+};
+SS_HIDDEN void ss_o_str(struct ss_out *o, const char *s);
+SS_HIDDEN void ss_o_dec(struct ss_out *o, uint64_t v);
+SS_HIDDEN void ss_o_hex(struct ss_out *o, uint64_t v, int width);
+SS_HIDDEN void ss_o_sig(struct ss_out *o, int sig); /* SIGxxx or - */
+SS_HIDDEN void ss_o_flush(struct ss_out *o);        /* write(2) to fd 2 */
+/* a function's name without offset: the executable's .symtab (mapped at
+ * the first call, with system calls only), NULL when unknown */
+SS_HIDDEN const char *ss_fz_sym(uintptr_t a);
+/* appends the schedule lines ("==sigstorm== schedule (fuzz abi 1) window
+ * N: ...") of the armed schedule */
+SS_HIDDEN void ss_fz_schedule_lines(struct ss_out *o);
+/* appends "==sigstorm== FINDING kind=... thread=...\n" */
+SS_HIDDEN void ss_fz_finding_line(struct ss_out *o, const char *kind, int sig,
+                                  uintptr_t handler, unsigned callee,
+                                  unsigned interrupted, int32_t tid);
 #endif
 
 #endif

@@ -197,6 +197,9 @@ static struct ss_tslot ss_progress_sink;
 struct ss_tslot *ss_progress_slot(struct ss_tls *t) {
   if (!ss_shm || t->exempt)
     return &ss_progress_sink;
+#ifdef SS_FUZZ_BUILD
+  ss_fuzz_thread(t); /* the fuzz watchdog reads its handler frames */
+#endif
   int32_t tid = ss_gettid();
   int32_t pid = ss_proc_idx >= 0 ? ss_shm->procs[ss_proc_idx].pid : 0;
   for (unsigned i = 0; i < SS_MAX_TSLOTS; i++) {
@@ -363,6 +366,12 @@ __attribute__((constructor(101))) static void ss_init(void) {
   }
   ss_modules_snapshot();
   ss_signal_init();
+#ifdef SS_FUZZ_BUILD
+  /* this thread's calls before the segment existed (dlsym's, a
+   * constructor's) gave it the sink: claim a real slot at the next one,
+   * and register with the fuzz watchdog */
+  ss_t.slot = NULL;
+#endif
   pthread_atfork(NULL, NULL, ss_atfork_child);
   if (!(ss_shm->flags & SS_F_NO_INJECT) && ss_shm->sched.nwindows > 0)
     ss_injector_start();

@@ -39,7 +39,7 @@ int __wrap_LLVMFuzzerInitialize(int *argc, char ***argv);
 static _Atomic int ss_fz_engine_phase;
 static _Atomic uint64_t ss_fz_engine_sigs; /* bit s-1: the engine's */
 
-static const char *const ss_fz_fn_names[SS_FN_COUNT] = {
+const char *const ss_fz_fn_names[SS_FN_COUNT] = {
 #define SS_EACH(name, fam) [SS_FN_##name] = #name,
 #include "unsafe_funcs_each.h"
 };
@@ -52,6 +52,8 @@ static int ss_icov_on = 1; /* interruption coverage */
 /* set while a schedule is armed (the input is running) */
 static volatile sig_atomic_t ss_fz_armed;
 
+struct ss_fz_input ss_fz_in;
+
 /* the first finding of the input: written once, from a handler */
 static _Atomic int ss_fz_hit;
 static struct {
@@ -62,6 +64,7 @@ static struct {
   unsigned interrupted;
   uintptr_t handler;
   uintptr_t pc;
+  int32_t tid;
 } ss_fz_finding;
 
 static uint8_t ss_fz_prefix[SS_FUZZ_PREFIX]; /* the running input's */
@@ -84,6 +87,7 @@ struct ss_shm *ss_fuzz_segment(void) {
   ss_icov_on = !(ic && strcmp(ic, "0") == 0);
   const char *inj = getenv(SS_ENV_FUZZ_INJECT);
   ss_fz_inject = !(inj && strcmp(inj, "0") == 0);
+  ss_fuzz_wd_init();
   return s;
 }
 
@@ -133,6 +137,11 @@ void ss_fuzz_on_handler(int sig) {
     atomic_fetch_and(&ss_fz_engine_sigs, ~bit);
 }
 
+int ss_fuzz_engine_sig(int sig) {
+  return sig >= 1 && sig <= 64 &&
+         ((atomic_load(&ss_fz_engine_sigs) >> (sig - 1)) & 1);
+}
+
 int __wrap_LLVMFuzzerInitialize(int *argc, char ***argv) {
   int r =
       __real_LLVMFuzzerInitialize ? __real_LLVMFuzzerInitialize(argc, argv) : 0;
@@ -144,10 +153,21 @@ int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee, unsigned fam,
                  int reentrant) {
   if (!ss_fz_armed)
     return 0; /* not an input's signal: leave the program alone */
+  /* the engine's handlers (libFuzzer's crash handler on a glibc abort,
+   * say) run as they are: they save the input */
+  if (ss_fuzz_engine_sig(f->sig))
+    return 0;
+  /* window oracle: a lock is left to be taken, so a lock held by the
+   * interrupted frame really deadlocks and the watchdog names it; a free()
+   * is left to run, so a handler that frees the program's data under its
+   * feet really corrupts the heap and glibc's checks abort (the engine
+   * saves the crash), or, inside the allocator, deadlocks on its lock */
+  if (ss_fz_window_only && (fam == SS_FAM_LOCK || callee == SS_FN_free))
+    return 0;
   unsigned intr = SS_FN_NONE;
   if (!f->intr_in_runtime)
     for (unsigned i = 0; i < SS_FAM_COUNT; i++)
-      if (f->fam_at[i] && i != SS_FAM_FORMAT) {
+      if (f->fam_at[i] && i != SS_FAM_FORMAT && i != SS_FAM_LOCK) {
         intr = f->fn_at[i];
         break;
       }
@@ -164,6 +184,7 @@ int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee, unsigned fam,
     ss_fz_finding.interrupted = intr;
     ss_fz_finding.handler = f->handler;
     ss_fz_finding.pc = f->pc;
+    ss_fz_finding.tid = ss_gettid();
     atomic_store(&ss_fz_hit, 1);
   }
   return 1;
@@ -183,7 +204,7 @@ static void ss_fz_decode(const uint8_t *pre) {
   struct ss_schedule *sc = &ss_shm->sched;
   uint32_t n = 0;
   for (unsigned r = 0; r < SS_FUZZ_RECORDS && nh > 0; r++) {
-    const uint8_t *b = pre + r * SS_FUZZ_RECORD_SIZE;
+    const uint8_t *b = pre + (size_t)r * SS_FUZZ_RECORD_SIZE;
     unsigned kind = b[0] % SS_FZ_NKINDS;
     if (kind == SS_FZ_NONE)
       continue;
@@ -222,35 +243,6 @@ static void ss_fz_decode(const uint8_t *pre) {
   sc->nwindows = n;
 }
 
-static void ss_fz_window_text(char *out, size_t cap,
-                              const struct ss_window *w) {
-  const char *sn = sigabbrev_np(w->sig);
-  const char *th = w->thread == SS_THR_CALLER ? "caller" : "main";
-  switch (w->kind) {
-  case SS_WIN_AFTER:
-    snprintf(out, cap, "sig=SIG%s thread=%s after=%lluns", sn ? sn : "?", th,
-             (unsigned long long)w->after_ns);
-    break;
-  case SS_WIN_EVERY:
-    snprintf(out, cap,
-             "sig=SIG%s thread=%s every=%lluns after=%lluns count=%llu",
-             sn ? sn : "?", th, (unsigned long long)w->period_ns,
-             (unsigned long long)w->after_ns, (unsigned long long)w->count);
-    break;
-  case SS_WIN_RATE:
-    snprintf(out, cap,
-             "sig=SIG%s thread=%s rate=%lluHz after=%lluns count=%llu",
-             sn ? sn : "?", th, (unsigned long long)(w->rate_mhz / 1000),
-             (unsigned long long)w->after_ns, (unsigned long long)w->count);
-    break;
-  default:
-    snprintf(out, cap, "sig=SIG%s thread=%s on=%s#%llu +%lluns", sn ? sn : "?",
-             th, ss_fz_fn_names[w->on_fn], (unsigned long long)w->on_k,
-             (unsigned long long)w->delay_ns);
-    break;
-  }
-}
-
 /* the sanitizer runtime's symbolizer, when the engine brings one */
 void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t cap)
     __attribute__((weak));
@@ -267,9 +259,10 @@ static void ss_fz_where(char *out, size_t cap, uintptr_t a) {
   }
   if (a && dladdr((void *)a, &di) && di.dli_fname) {
     const char *base = strrchr(di.dli_fname, '/');
+    const char *sym = ss_fz_sym(a); /* the executable's static functions */
     base = base ? base + 1 : di.dli_fname;
-    if (di.dli_sname)
-      snprintf(out, cap, "%s (%s+0x%lx)", di.dli_sname, base,
+    if (sym || di.dli_sname)
+      snprintf(out, cap, "%s (%s+0x%lx)", sym ? sym : di.dli_sname, base,
                (unsigned long)(a - (uintptr_t)di.dli_fbase));
     else
       snprintf(out, cap, "%s+0x%lx", base,
@@ -297,13 +290,13 @@ static void ss_fz_report(void) {
               ? "none"
               : ss_fz_fn_names[ss_fz_finding.interrupted],
           pc);
-  const struct ss_schedule *sc = &ss_shm->sched;
-  for (uint32_t i = 0; i < sc->nwindows; i++) {
-    char t[256];
-    ss_fz_window_text(t, sizeof t, &sc->w[i]);
-    fprintf(stderr, "==sigstorm== schedule (fuzz abi %d) window %u: %s\n",
-            SS_FUZZ_ABI_VERSION, i, t);
-  }
+  fflush(stderr);
+  struct ss_out o = {0};
+  ss_fz_schedule_lines(&o);
+  ss_fz_finding_line(&o, kind, ss_fz_finding.sig, ss_fz_finding.handler,
+                     ss_fz_finding.callee, ss_fz_finding.interrupted,
+                     ss_fz_finding.tid);
+  ss_o_flush(&o);
   fprintf(stderr, "==sigstorm== the handler was left at that call; the "
                   "input is saved by the engine's abort handler\n");
   fflush(stderr);
@@ -317,11 +310,17 @@ int __wrap_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(ss_fz_prefix, 0, sizeof ss_fz_prefix);
   memcpy(ss_fz_prefix, data, np);
   ss_fz_decode(ss_fz_prefix);
+  /* for the watchdog: this input, from now */
+  ss_fz_in.data = data;
+  ss_fz_in.size = size;
+  atomic_store_explicit(&ss_fz_in.start_ns, ss_now_ns(), memory_order_relaxed);
+  atomic_fetch_add_explicit(&ss_fz_in.seq, 1, memory_order_release);
   ss_fz_armed = 1;
   ss_inject_arm();
   int r = __real_LLVMFuzzerTestOneInput(data + np, size - np);
   ss_inject_disarm();
   ss_fz_armed = 0;
+  atomic_fetch_add_explicit(&ss_fz_in.seq, 1, memory_order_release);
   if (atomic_load(&ss_fz_hit))
     ss_fz_report();
   return r;

@@ -17,6 +17,7 @@
 #include <linux/futex.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include "rt.h"
 
 #define SS_SPIN_NS 60000ull    /* busy-wait the last 60 us before a shot */
+#define SS_FZ_SPIN_NS 15000ull /* fuzz mode: 15 us (1 ns timer slack) */
 #define SS_IDLE_NS 20000000ull /* re-check liveness this often when idle */
 
 struct ss_wstate {
@@ -50,6 +52,60 @@ static int ss_epochs; /* set before the thread starts: fuzz mode */
 static _Atomic uint32_t ss_epoch;
 static _Atomic uint32_t ss_busy;
 static uint32_t ss_cur_epoch;
+static uint64_t ss_wd_next; /* fuzz: when the watchdog looks next */
+/* Fuzz mode, the cheap handshake. The injector publishes whether it sleeps
+ * (in a futex wait on ss_futex) and until when; the arming thread wakes it
+ * only when the new schedule's first time shot is due before that (an on=
+ * window wakes it from the interposer; a schedule with no window arms
+ * nothing). Disarm wakes nobody: a sleeping injector finds the epoch moved
+ * on when it wakes. */
+static _Atomic uint32_t ss_inj_sleeping;
+static _Atomic uint64_t ss_inj_wake_at; /* absolute ns, UINT64_MAX none */
+static _Atomic uint64_t ss_arm_ns;      /* when the running epoch began */
+static int ss_fz_armed_epoch; /* the arming thread's: this input bumped it */
+static int ss_fz_armed_on;    /* ... and armed on= functions */
+static uint64_t ss_fz_fired;  /* ... and signals_fired when it armed */
+/* the injector's: ss_futex as it was before the run loop last looked at
+ * the on= triggers, so a trigger after that look ends its next sleep */
+static uint32_t ss_fz_seen;
+
+int32_t ss_inject_tid(void) {
+  return ss_inj_tid;
+}
+
+/* Fuzz mode: the per-input watchdog (rt_fuzz_wd.c) runs on this thread,
+ * between shots and while it waits for the next input. */
+static void ss_wd_poll(void) {
+#ifdef SS_FUZZ_BUILD
+  uint64_t now = ss_now_ns();
+  if (ss_epochs && now >= ss_wd_next)
+    ss_wd_next = ss_fuzz_watchdog(now);
+#endif
+}
+
+/* Fuzz mode: sleeps until until_ns (absolute; the watchdog's next look at
+ * the latest), an arm or an on= trigger; returns at once when the epoch is
+ * no longer e. The arming thread stores the epoch, then the futex word,
+ * then reads ss_inj_sleeping; this thread stores ss_inj_sleeping, then
+ * reads the futex word, then the epoch (all sequentially consistent): if
+ * the epoch read here is the old one, the arming thread sees the sleeper
+ * and its futex bump comes after the value this wait expects. */
+static void ss_fz_sleep(uint64_t until_ns, uint32_t e, uint32_t seen) {
+  ss_wd_poll();
+  if (ss_wd_next < until_ns)
+    until_ns = ss_wd_next;
+  atomic_store(&ss_inj_wake_at, until_ns);
+  atomic_store(&ss_inj_sleeping, 1);
+  uint64_t now = ss_now_ns();
+  if (atomic_load(&ss_epoch) == e && now < until_ns) {
+    uint64_t d = until_ns - now;
+    struct timespec rel = {(time_t)(d / 1000000000ull),
+                           (long)(d % 1000000000ull)};
+    syscall(SYS_futex, &ss_futex, FUTEX_WAIT_PRIVATE, seen,
+            until_ns == UINT64_MAX ? NULL : &rel, NULL, 0);
+  }
+  atomic_store(&ss_inj_sleeping, 0);
+}
 
 static int ss_live(void) {
   return !ss_epochs || atomic_load(&ss_epoch) == ss_cur_epoch;
@@ -78,7 +134,9 @@ void ss_on_event(unsigned fn) {
     atomic_store(&ss_on_tid[i], ss_gettid());
     atomic_store(&ss_on_when[i], ss_now_ns());
     atomic_fetch_add(&ss_futex, 1);
-    syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    /* fuzz mode: an injector that is awake sees the trigger (ss_fz_seen) */
+    if (!ss_epochs || atomic_load(&ss_inj_sleeping))
+      syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
   }
   errno = saved_errno;
 }
@@ -95,6 +153,18 @@ static void ss_wait(uint64_t abs_ns, int have_on) {
   uint64_t now = ss_now_ns();
   if (abs_ns <= now)
     return;
+  if (ss_epochs) { /* fuzz mode: the cheap handshake above */
+    uint32_t seen = ss_fz_seen;
+    if (abs_ns - now > SS_FZ_SPIN_NS) {
+      ss_fz_sleep(abs_ns - SS_FZ_SPIN_NS, ss_cur_epoch, seen);
+      if (atomic_load(&ss_futex) != seen || !ss_live())
+        return;
+    }
+    while (ss_now_ns() < abs_ns && ss_live())
+      if (atomic_load(&ss_futex) != seen)
+        return;
+    return;
+  }
   if (abs_ns - now > SS_SPIN_NS) {
     uint64_t until = abs_ns - SS_SPIN_NS;
     if (have_on || ss_epochs) {
@@ -242,6 +312,8 @@ static void ss_run_windows(uint64_t base) {
   }
   uint64_t last_alive_check = 0;
   while (ss_live()) {
+    ss_fz_seen = atomic_load(&ss_futex);
+    ss_wd_poll();
     uint64_t now = ss_now_ns() - base;
     /* on= triggers first: they are the precise ones */
     for (uint32_t i = 0; i < nw; i++) {
@@ -323,17 +395,20 @@ static void *ss_injector_main(void *arg) {
   if (!ss_epochs) {
     ss_run_windows(ss_start_ns);
   } else {
+    /* a sleep ends when asked, not up to 50 us later */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     for (;;) { /* one schedule per armed epoch, forever */
       uint32_t e = atomic_load(&ss_epoch);
       if (!(e & 1)) {
-        syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, NULL, NULL, 0);
+        ss_fz_sleep(UINT64_MAX, e, atomic_load(&ss_futex));
         continue;
       }
       ss_cur_epoch = e;
-      ss_run_windows(ss_now_ns());
+      /* from the arm, which may have left this thread asleep until now */
+      ss_run_windows(atomic_load(&ss_arm_ns));
       /* done before disarm: wait for it (the epoch moves on) */
       while (atomic_load(&ss_epoch) == e)
-        syscall(SYS_futex, &ss_epoch, FUTEX_WAIT_PRIVATE, e, NULL, NULL, 0);
+        ss_fz_sleep(UINT64_MAX, e, atomic_load(&ss_futex));
     }
   }
   /* glibc frees the thread's resources on the way out: not ours to watch */
@@ -372,34 +447,63 @@ void ss_injector_start(void) {
  * in a normal context of the program's thread, never in a handler. */
 void ss_inject_arm(void) {
   const struct ss_schedule *sc = &ss_shm->sched;
-  for (unsigned i = 0; i < SS_FN_COUNT; i++)
-    atomic_store(&ss_on_count[i], 0);
-  for (unsigned i = 0; i < SS_MAX_WINDOWS; i++)
-    atomic_store(&ss_on_when[i], 0);
-  for (uint32_t i = 0; i < sc->nwindows && i < SS_MAX_WINDOWS; i++)
-    if (sc->w[i].kind == SS_WIN_ON && sc->w[i].on_fn < SS_FN_COUNT)
-      ss_armed[sc->w[i].on_fn] = 1;
+  uint32_t nw = sc->nwindows < SS_MAX_WINDOWS ? sc->nwindows : SS_MAX_WINDOWS;
+  uint64_t first = UINT64_MAX; /* the first time shot, from the arm */
+  ss_fz_armed_on = 0;
+  for (uint32_t i = 0; i < nw; i++) {
+    const struct ss_window *w = &sc->w[i];
+    atomic_store_explicit(&ss_on_when[i], 0, memory_order_relaxed);
+    if (w->kind == SS_WIN_ON && w->on_fn < SS_FN_COUNT) {
+      /* only armed functions count entries: reset those */
+      atomic_store_explicit(&ss_on_count[w->on_fn], 0, memory_order_relaxed);
+      ss_armed[w->on_fn] = 1;
+      ss_fz_armed_on = 1;
+    } else if (w->after_ns < first) {
+      first = w->after_ns;
+    }
+  }
   if (!ss_epochs) { /* the first input: start the thread now, not at load */
     ss_epochs = 1;
+    ss_fz_armed_epoch = 1;
+    atomic_store(&ss_arm_ns, ss_now_ns());
     atomic_store(&ss_epoch, 1);
     ss_injector_start();
     return;
   }
+  /* nothing to run: the injector (and its watchdog) go on as they are */
+  ss_fz_armed_epoch = nw > 0;
+  if (!nw)
+    return;
+  uint64_t now = ss_now_ns();
+  ss_fz_fired = atomic_load((_Atomic uint64_t *)&ss_shm->signals_fired);
+  atomic_store(&ss_arm_ns, now);
   atomic_fetch_add(&ss_epoch, 1); /* odd: armed */
-  syscall(SYS_futex, &ss_epoch, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  atomic_fetch_add(&ss_futex, 1);
+  if (!atomic_load(&ss_inj_sleeping))
+    return; /* awake: it sees the epoch before it sleeps again */
+  /* asleep: wake it only if it would wake too late for the first shot
+   * (armed lazily: it runs this schedule when its sleep ends) */
+  uint64_t need = first == UINT64_MAX ? UINT64_MAX : now + first;
+  need = need > SS_FZ_SPIN_NS ? need - SS_FZ_SPIN_NS : 0;
+  if (atomic_load(&ss_inj_wake_at) > need)
+    syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 void ss_inject_disarm(void) {
-  memset(ss_armed, 0, sizeof ss_armed);
-  if (!ss_epochs)
-    return;
+  if (ss_fz_armed_on)
+    memset(ss_armed, 0, sizeof ss_armed);
+  ss_fz_armed_on = 0;
+  if (!ss_epochs || !ss_fz_armed_epoch)
+    return; /* no window: no shot */
+  ss_fz_armed_epoch = 0;
   atomic_fetch_add(&ss_epoch, 1); /* even: disarmed */
-  atomic_fetch_add(&ss_futex, 1); /* wake it from a wait or a spin */
-  syscall(SYS_futex, &ss_futex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-  syscall(SYS_futex, &ss_epoch, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  /* no wake: the injector finds the epoch changed when its sleep ends,
+   * and a shot is only sent with ss_busy set and the epoch unchanged */
   while (atomic_load(&ss_busy))
     syscall(SYS_sched_yield); /* it may have been preempted mid-shot */
   /* a shot already sent to this thread is pending on it: a system call's
-   * return delivers it now, inside the input it belongs to */
-  (void)syscall(SYS_getpid);
+   * return delivers it now, inside the input it belongs to (every shot
+   * counts itself before ss_busy is cleared: none, no call) */
+  if (atomic_load((_Atomic uint64_t *)&ss_shm->signals_fired) != ss_fz_fired)
+    (void)syscall(SYS_getpid);
 }

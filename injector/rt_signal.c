@@ -221,6 +221,7 @@ SS_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t h) {
 
 SS_EXPORT int siginterrupt(int sig, int flag) {
   struct sigaction act;
+  memset(&act, 0, sizeof act); /* filled below; the analyzer cannot tell */
   if (sig <= 0 || sig >= SS_NSIG) {
     errno = EINVAL;
     return -1;
@@ -244,6 +245,7 @@ SS_EXPORT int siginterrupt(int sig, int flag) {
 SS_EXPORT __sighandler_t sigset(int sig, __sighandler_t disp) {
   sigset_t set, old;
   struct sigaction act, oact;
+  memset(&oact, 0, sizeof oact); /* filled below; the analyzer cannot tell */
   if (sig <= 0 || sig >= SS_NSIG || !real_sigprocmask) {
     errno = EINVAL;
     return SIG_ERR;
@@ -371,6 +373,7 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
 #ifdef SS_FUZZ_BUILD
   if (f)
     ss_fuzz_cover(sig, f->pc, t);
+  ss_fuzz_fatal(sig);
 #endif
 
   /* the handler is the program's code, even when the signal interrupted

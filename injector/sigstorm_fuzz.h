@@ -30,10 +30,12 @@
 #ifndef SIGSTORM_FUZZ_H
 #define SIGSTORM_FUZZ_H
 
+#include <stddef.h>
+
 #define SS_FUZZ_ABI_VERSION 1
 #define SS_FUZZ_RECORDS 4
 #define SS_FUZZ_RECORD_SIZE 8
-#define SS_FUZZ_PREFIX (SS_FUZZ_RECORDS * SS_FUZZ_RECORD_SIZE)
+#define SS_FUZZ_PREFIX ((size_t)SS_FUZZ_RECORDS * SS_FUZZ_RECORD_SIZE)
 #define SS_FUZZ_MAX_SHOTS 64
 
 enum ss_fuzz_kind {
@@ -53,5 +55,11 @@ enum ss_fuzz_kind {
 #define SS_ENV_FUZZ_ORACLE "SIGSTORM_FUZZ_ORACLE"
 #define SS_ENV_FUZZ_INJECT "SIGSTORM_FUZZ_INJECT"
 #define SS_ENV_FUZZ_ICOV "SIGSTORM_FUZZ_ICOV"
+/* SIGSTORM_FUZZ_TIMEOUT=ms (default 1000, 0 off): an input that runs longer
+ * is a deadlock or a hang: one report, the input saved in
+ * SIGSTORM_FUZZ_ARTIFACTS (default: the current directory) as
+ * timeout-<FNV-1a 64 of the input, 16 hex digits>, then SIGABRT. */
+#define SS_ENV_FUZZ_TIMEOUT "SIGSTORM_FUZZ_TIMEOUT"
+#define SS_ENV_FUZZ_ARTIFACTS "SIGSTORM_FUZZ_ARTIFACTS"
 
 #endif

@@ -39,6 +39,9 @@ grep -q '^==sigstorm== ERROR: sigstorm: [a-z-]*: the SIGALRM handler .* called '
 grep -q 'window 0: sig=SIGALRM thread=main after=0ns' "$T/err" ||
   fail "the report does not give the schedule"
 grep -q 'libFuzzer: deadly signal' "$T/err" || fail "the abort did not reach libFuzzer"
+# the machine-readable line a triage tool parses
+grep -Eq '^==sigstorm== FINDING kind=(unsafe-call|reentrancy-window|reentrancy) sig=SIGALRM handler=grace_alarm_handler callee=[a-z_]+ interrupted=([a-z_]+|-) thread=main$' "$T/err" ||
+  { grep '==sigstorm==' "$T/err" >&2; fail "no FINDING line for the alarm input"; }
 
 run_rc 0 "$fixed" "${LF[@]}" -runs=5 "$T/alarm.in"
 ! grep -q '==sigstorm==' "$T/err" || fail "the fixed twin reported: $(grep '==sigstorm==' "$T/err")"
@@ -58,6 +61,8 @@ ms=$((($(date +%s%N) - start) / 1000000))
 grep -q '^==sigstorm== ERROR: sigstorm: reentrancy[a-z-]*: the SIGALRM handler .* interrupted=[a-z_]*alloc\|^==sigstorm== ERROR: sigstorm: reentrancy[a-z-]*: the SIGALRM handler .* interrupted=free' "$T/err" ||
   { grep '==sigstorm==' "$T/err" >&2; fail "the finding is not in the allocator's window"; }
 ls "$T/a"/crash-* >/dev/null 2>&1 || fail "libFuzzer saved no crash file"
+grep -Eq '^==sigstorm== FINDING kind=reentrancy[a-z-]* sig=SIGALRM handler=grace_alarm_handler callee=[a-z_]+ interrupted=[a-z_]+ thread=main$' "$T/err" ||
+  fail "no FINDING line for the window finding"
 echo "regresshion: found in ${ms} ms: $(grep -m1 '^==sigstorm== ERROR' "$T/err")"
 
 run_rc 0 env SIGSTORM_FUZZ_ORACLE=window "$fixed" "${LF[@]}" -seed=1 \
@@ -79,4 +84,51 @@ off=$(ft 0)
 echo "features after 100000 runs: interruption coverage on $on, off $off"
 [ -n "$on" ] && [ -n "$off" ] && [ "$on" -gt $((off + 100)) ] ||
   fail "interruption coverage adds no features (on $on, off $off)"
+
+# The per-input watchdog (SIGSTORM_FUZZ_TIMEOUT): tests/integration/
+# fuzz_stuck.c, whose SIGUSR1 handler takes a mutex. Record 0: after, the
+# first handled signal (SIGUSR1), main thread, v=0xffff (at 524 us); the
+# workload byte 'd' holds the mutex for 50 ms (the handler deadlocks on it),
+# 'h' spins. Each must end by SIGABRT within the timeout, with the report,
+# the FINDING line and the input saved as timeout-<FNV-1a 64>; libFuzzer's
+# crash handler (which allocates) must not run.
+stuck="$BUILD/tests/fuzz_stuck.fuzz"
+[ -x "$stuck" ] || fail "no watchdog fixture $stuck"
+for m in d:deadlock h:hang; do
+  byte=${m%%:*}
+  kind=${m#*:}
+  mkdir -p "$T/wd$byte"
+  fnv=$(python3 - "$T/$byte.in" "$byte" <<'PY'
+import sys
+data = bytes([1, 0, 0, 0, 0xff, 0xff, 0, 0]) + bytes(24) + sys.argv[2].encode()
+open(sys.argv[1], "wb").write(data)
+h = 0xcbf29ce484222325
+for b in data:
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)
+PY
+)
+  start=$(date +%s%N)
+  set +e
+  (cd "$T/wd$byte" && SIGSTORM_FUZZ_ORACLE=window SIGSTORM_FUZZ_TIMEOUT=300 \
+    SIGSTORM_FUZZ_ARTIFACTS="$T/wd$byte" timeout 20 "$stuck" "${LF[@]}" \
+    "$T/$byte.in") >"$T/out" 2>"$T/err"
+  rc=$?
+  set -e
+  ms=$((($(date +%s%N) - start) / 1000000))
+  [ "$rc" -eq 134 ] || { tail -n 20 "$T/err" >&2; fail "$kind input: exit $rc, not SIGABRT (134)"; }
+  case $kind in
+  deadlock) want='^==sigstorm== FINDING kind=deadlock sig=SIGUSR1 handler=on_usr1 callee=pthread_mutex_lock interrupted=- thread=main$' ;;
+  hang) want='^==sigstorm== FINDING kind=hang sig=SIGUSR1 handler=- callee=- interrupted=- thread=main$' ;;
+  esac
+  grep -q "^==sigstorm== ERROR: sigstorm: $kind: " "$T/err" ||
+    { cat "$T/err" >&2; fail "no $kind report"; }
+  grep -Eq "$want" "$T/err" || { grep '==sigstorm==' "$T/err" >&2; fail "wrong FINDING line for the $kind"; }
+  grep -q 'schedule (fuzz abi 1) window 0: sig=SIGUSR1 thread=main after=524280ns' "$T/err" ||
+    fail "the $kind report does not give the schedule"
+  ! grep -q 'libFuzzer: deadly signal' "$T/err" || fail "libFuzzer's crash handler ran after the $kind"
+  cmp -s "$T/$byte.in" "$T/wd$byte/timeout-$fnv" ||
+    { ls -l "$T/wd$byte" >&2; fail "the $kind input was not saved as timeout-$fnv"; }
+  echo "watchdog: $kind reported in ${ms} ms: $(grep -m1 '^==sigstorm== FINDING' "$T/err")"
+done
 echo "PASS"
