@@ -707,7 +707,8 @@ int main(int argc, char **argv) {
           "INFO: sigstorm builtin engine: schedule prefix %d bytes (fuzz "
           "abi %d); feedback: code coverage %s, interruption coverage %s "
           "(%zu counters)\n",
-          SS_FUZZ_PREFIX, SS_FUZZ_ABI_VERSION, opt.use_code_cov ? "on" : "off",
+          (int)SS_FUZZ_PREFIX, SS_FUZZ_ABI_VERSION,
+          opt.use_code_cov ? "on" : "off",
           getenv(SS_ENV_FUZZ_ICOV) && strcmp(getenv(SS_ENV_FUZZ_ICOV), "0") == 0
               ? "off"
               : "on",
