@@ -13,8 +13,8 @@
  * hang: PROG had not ended --hang MS after it started; its process groups
  * (and TARGET's) are killed. Never asserts anything: the caller decides.
  *
- * Usage: naive_storm [--hang MS] [--grandchild] [--stderr FILE] SIG -- PROG [ARGS...]
- * SIG: a number or a name (ALRM, USR1, USR2, INT, TERM, HUP).
+ * Usage: naive_storm [--hang MS] [--grandchild] [--stderr FILE] SIG -- PROG
+ * [ARGS...] SIG: a number or a name (ALRM, USR1, USR2, INT, TERM, HUP).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,8 +94,7 @@ static int caught(pid_t pid, int sig) {
 
 static pid_t first_child(pid_t pid) {
   char path[80];
-  snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
-           (int)pid);
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
   FILE *f = fopen(path, "r");
   if (!f)
     return -1;
