@@ -36,8 +36,9 @@ esac
 rt=$WORK/sigstorm-rt
 rm -rf "$rt"
 mkdir -p "$rt" "$OUT"
-for s in rt_core.c rt_signal.c rt_wrap.c rt_record.c rt_inject.c rt_regs.S \
-  rt_fuzz.c rt_fuzz_afl.c; do
+# every rt_* source: the in-target runtime (what injector/CMakeLists.txt
+# puts in libsigstorm_fuzz.a)
+for s in $(cd "$ROOT/injector" && ls rt_*.c rt_*.S); do
   # shellcheck disable=SC2086
   AFL_NOOPT=1 AFL_QUIET=1 $CC $CFLAGS -fno-sanitize=all -std=c11 \
     -D_GNU_SOURCE -DSS_FUZZ_BUILD=1 -O2 -fPIC -fvisibility=hidden \

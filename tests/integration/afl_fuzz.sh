@@ -55,9 +55,21 @@ fst="$T/fout/default/fuzzer_stats"
 grep -q '^saved_crashes *: 0$' "$fst" || fail "the fixed twin saved crashes"
 ! ls "$T/fout/default/crashes"/id:* >/dev/null 2>&1 || fail "crashes/ of the fixed twin is not empty"
 
-# interruption coverage: the twin's queue, mapped with it on and off
+# interruption coverage: the twin's queue, mapped with it on and off, plus
+# one long input whose shots surely land while it runs (a queue entry's
+# workload may end before the injector thread has woken for its first
+# shot: then no signal belongs to that input, and it adds no feature)
+mkdir -p "$T/q"
+cp "$T/fout/default/queue"/id:* "$T/q/"
+python3 - "$T/q/long" <<'PY'
+import sys
+# record 0: every (2), signal 0, main thread, 64 shots, period 1000+8*1000 ns
+pre = bytes([2, 0, 0, 63, 0xe8, 0x03, 0, 0]) + bytes(24)
+pkt = bytes([199]) + bytes((i * 7) & 255 for i in range(200))
+open(sys.argv[1], "wb").write(pre + pkt * 1000)
+PY
 for ic in 1 0; do
-  SIGSTORM_FUZZ_ICOV=$ic afl-showmap -q -i "$T/fout/default/queue" \
+  SIGSTORM_FUZZ_ICOV=$ic afl-showmap -q -i "$T/q" \
     -o "$T/map$ic" -- "$fixed" >/dev/null 2>&1 || true
 done
 own=$(cat "$T/map0"/* | cut -d: -f1 | sort -n | tail -n 1)

@@ -5,7 +5,8 @@
 #   the workload (8 shots, 10 us apart) makes each buggy fuzz target abort with sigstorm's report
 #   naming the handler's unsafe call (the default oracle stops at the
 #   handler's first unsafe call, so the deadlock models report instead of
-#   deadlocking); nonatomic_flag's stays a real hang (killed after 2 s).
+#   deadlocking); nonatomic_flag's stays a real hang (the runtime's watchdog
+#   reports it after 1 s).
 #   The signal lands only if the workload runs that long: an entry point
 #   that ignores its bytes gives no report;
 # - the workload bytes add coverage (injection off) over an empty input;
@@ -100,8 +101,13 @@ for m in "${MODELS[@]}"; do
   # machine the injector's shots may come only after a short workload (at
   # the disarm: "interrupted=none at pthread_sigmask")
   if [ "$m" = nonatomic_flag ]; then
-    run_rc 137 timeout -s KILL 2 "$TARGETS/$m.fuzz" "${LF[@]}" -runs=5 "$in"
-    echo "$m.fuzz: hangs (killed after 2 s)"
+    # the runtime's per-input watchdog (1 s) names the hang and ends the
+    # process by SIGABRT, the input saved as timeout-<fnv>
+    (cd "$T" && run_rc 134 timeout -s KILL 10 "$TARGETS/$m.fuzz" "${LF[@]}" -runs=5 "$in")
+    grep -q '^==sigstorm== FINDING kind=hang ' "$T/err" ||
+      { tail -n 20 "$T/err" >&2; fail "$m.fuzz: the watchdog did not report a hang"; }
+    ls "$T"/timeout-* >/dev/null 2>&1 || fail "$m.fuzz: the hang's input was not saved"
+    echo "$m.fuzz: hang reported by the runtime's watchdog"
   else
     set +e
     (cd "$T" && timeout -s KILL 20 "$TARGETS/$m.fuzz" "${LF[@]}" -runs=500 "$in") >"$T/out" 2>"$T/err"
