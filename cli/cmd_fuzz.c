@@ -794,7 +794,8 @@ static int ss_job_start(struct ss_engine_run *er, struct ss_job *j) {
                      (unsigned long long)t->input_timeout_ms);
   env[ne++] = ss_fmt("SIGSTORM_FUZZ_ARTIFACTS=%s/artifacts", er->dir);
   if (t->engine == SS_ENG_AFL) {
-    env[ne++] = strdup("AFL_NO_UI=1");
+    /* no AFL_NO_UI: with it, afl-fuzz 4.04c stops updating fuzzer_stats
+     * (the status line reads it); on a pipe it prints no UI anyway */
     env[ne++] = strdup("AFL_SKIP_CPUFREQ=1");
     env[ne++] = strdup("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
     env[ne++] = strdup("AFL_NO_AFFINITY=1");
@@ -1224,13 +1225,12 @@ static int ss_promote(const char *dir, const char *corpus) {
 /* ---- the command ----------------------------------------------------------
  */
 
-/* Writes AFL++'s seed: record 0 fires the first handled signal 2 us in;
- * the workload: 256 bytes of a counter. */
+/* Writes AFL++'s seed: an empty schedule (afl-fuzz refuses a seed that
+ * crashes, and a signal early in a buggy target's workload does) and 256
+ * workload bytes of a counter. */
 static int ss_write_seed(const char *dir) {
   unsigned char seed[SS_FUZZ_PREFIX + 256];
   memset(seed, 0, sizeof seed);
-  seed[0] = SS_FZ_AFTER;
-  seed[4] = 0xfa; /* v = 250: 2 us */
   for (size_t i = SS_FUZZ_PREFIX; i < sizeof seed; i++)
     seed[i] = (unsigned char)(i * 37 + 11);
   char *p = ss_fmt("%s/seed-0", dir);

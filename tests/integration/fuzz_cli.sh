@@ -105,6 +105,19 @@ ls "$T"/fuzz-own/findings/*/own-*.case >/dev/null 2>&1 ||
   { cat "$T"/fuzz-own/findings/*/report.txt >&2; fail "no case for the program's own build"; }
 grep -q "^target $T/own$" "$T"/fuzz-own/findings/*/own-*.case || fail "the case does not name the program"
 
+# --- the AFL++ engine (when built): found, triaged into a case -------------
+if [ -x "$TARGETS/regresshion.afl" ] && command -v afl-fuzz >/dev/null; then
+  run_rc 1 "$SS" fuzz --engine afl --confirm 3 --minimize-time 4s --duration 20s \
+    --seed 1 --out "$T/a" regresshion
+  ls "$T/a/afl/main/crashes"/id:* >/dev/null 2>&1 || fail "afl-fuzz saved no crash"
+  ls "$T"/a/findings/*/regresshion-*.case >/dev/null 2>&1 ||
+    { cat "$T"/a/findings/*/report.txt >&2; fail "no case from the AFL++ campaign"; }
+  jq -e -s 'map(select(.case != null and .replay_reproduced == 3 and .fixed_reproduced == 0)) | length > 0' \
+    "$T"/a/findings/*/report.json >/dev/null || fail "the AFL++ finding's case does not replay 3/3 (twin 0/3)"
+else
+  echo "no AFL++ build: the afl engine is not tested" >&2
+fi
+
 # --- promote into a corpus, and replay it -----------------------------------
 run_rc 0 "$SS" fuzz --promote --out "$T/c" --corpus "$T/corpus"
 ls "$T/corpus/regresshion"/fuzz-*.case >/dev/null 2>&1 || fail "nothing promoted"
