@@ -53,7 +53,7 @@ done
 build=$(cd "$build" && pwd) || { echo "fuzz_exec_bench: no build folder (run ci/build)" >&2; exit 2; }
 T="$build/targets"
 if [ -z "$models" ]; then
-  models=$(grep -o 'SS_MODEL([a-z_]*' "$root/targets/models.def" | sed 's/SS_MODEL(//' | paste -sd, -)
+  models=$(grep -o '^SS_MODEL([a-z_]*' "$root/targets/models.def" | sed 's/SS_MODEL(//' | paste -sd, -)
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fuzz_exec_bench.XXXXXX")

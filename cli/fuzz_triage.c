@@ -531,6 +531,34 @@ static const char *ss_anchor(const ss_fz_class *c, const unsigned char *d,
   return NULL;
 }
 
+/* Runs `sigstorm OPTS... --timeout 5s --cases CASES -- PROGRAM INPUT_ARG
+ * WORKLOAD` and picks a case of c's race from CASES: 1 found (its path in
+ * out), 0 not, -1 could not run. */
+static int ss_try_host(const ss_fz_target *t, const char *const *opts,
+                       size_t nopts, const char *cases, const char *workload,
+                       uint64_t timeout_ms, const ss_fz_class *c, char *out,
+                       size_t cap) {
+  char *argv[24];
+  size_t n = 0;
+  argv[n++] = (char *)t->self;
+  for (size_t i = 0; i < nopts && n < 16; i++)
+    argv[n++] = (char *)opts[i];
+  argv[n++] = "--timeout";
+  argv[n++] = "5s";
+  argv[n++] = "--cases";
+  argv[n++] = (char *)cases;
+  argv[n++] = "--";
+  argv[n++] = t->program;
+  argv[n++] = t->input_arg;
+  argv[n++] = (char *)workload;
+  argv[n] = NULL;
+  ss_fz_proc_result r;
+  if (ss_fz_exec(argv, NULL, timeout_ms, &r) < 0)
+    return -1;
+  free(r.out);
+  return ss_pick_case(cases, c, out, cap);
+}
+
 /* Tries to turn (workload, class) into a confirmed case in dir; the case's
  * path in out. 1 converted, 0 not. how: what was done, for the report. */
 static int ss_convert_case(const ss_fz_target *t, const char *dir,
@@ -546,30 +574,13 @@ static int ss_convert_case(const ss_fz_target *t, const char *dir,
   static const char *const calls[] = {"1-2", "1-2", "3-6", "7-20"};
   static const char *const offs[] = {"0-31", "32-127", "0-63", "0-31"};
   for (unsigned s = 0; fn && s < sizeof calls / sizeof *calls; s++) {
-    char *argv[] = {(char *)t->self,
-                    "sweep",
-                    "--signal",
-                    sigopt,
-                    "--function",
-                    (char *)fn,
-                    "--calls",
-                    (char *)calls[s],
-                    "--offsets",
-                    (char *)offs[s],
-                    "--timeout",
-                    "5s",
-                    "--cases",
-                    cases,
-                    "--",
-                    t->program,
-                    t->input_arg,
-                    (char *)workload,
-                    NULL};
-    ss_fz_proc_result r;
-    if (ss_fz_exec(argv, NULL, 300000, &r) < 0)
+    const char *opts[] = {"sweep",   "--signal", sigopt,      "--function", fn,
+                          "--calls", calls[s],   "--offsets", offs[s]};
+    int r = ss_try_host(t, opts, sizeof opts / sizeof *opts, cases, workload,
+                        300000, c, out, cap);
+    if (r < 0)
       return 0;
-    free(r.out);
-    if (ss_pick_case(cases, c, out, cap)) {
+    if (r) {
       ss_bprintf(how, howcap,
                  "sigstorm sweep --signal %s --function %s --calls %s "
                  "--offsets %s on the normal build with the workload",
@@ -580,26 +591,12 @@ static int ss_convert_case(const ss_fz_target *t, const char *dir,
   for (unsigned s = 0; s < 3; s++) {
     char seed[32];
     ss_bprintf(seed, sizeof seed, "%u", s + 1);
-    char *argv[] = {(char *)t->self,
-                    "stress",
-                    "--runs",
-                    "60",
-                    "--seed",
-                    seed,
-                    "--timeout",
-                    "5s",
-                    "--cases",
-                    cases,
-                    "--",
-                    t->program,
-                    t->input_arg,
-                    (char *)workload,
-                    NULL};
-    ss_fz_proc_result r;
-    if (ss_fz_exec(argv, NULL, 600000, &r) < 0)
+    const char *opts[] = {"stress", "--runs", "60", "--seed", seed};
+    int r = ss_try_host(t, opts, sizeof opts / sizeof *opts, cases, workload,
+                        600000, c, out, cap);
+    if (r < 0)
       return 0;
-    free(r.out);
-    if (ss_pick_case(cases, c, out, cap)) {
+    if (r) {
       ss_bprintf(how, howcap,
                  "sigstorm stress --runs 60 --seed %u (random schedules) on "
                  "the normal build with the workload",
