@@ -1038,8 +1038,7 @@ static int ss_fuzz_loop(struct ss_engine_run *er, struct ss_fz_state *s,
       j->pid = 0;
       size_t len;
       char *text = ss_read_file(j->log, &len);
-      int saved = text && (strstr(text + (j->log_off < (off_t)len ? 0 : 0),
-                                  "Test unit written to") ||
+      int saved = text && (strstr(text, "Test unit written to") ||
                            strstr(text, "==sigstorm== "));
       free(text);
       if (t->engine != SS_ENG_AFL)
@@ -1239,6 +1238,16 @@ static int ss_write_seed(const char *dir) {
   return r;
 }
 
+static void ss_fz_target_free(ss_fz_target *t) {
+  free(t->binary);
+  free(t->rerun);
+  free(t->program);
+  free(t->fixed);
+  free(t->prog_rel);
+  free(t->fixed_rel);
+  memset(t, 0, sizeof *t);
+}
+
 int ss_cmd_fuzz(int argc, char **argv) {
   struct ss_fuzz_opts o = {.engine = SS_ENG_LIBFUZZER,
                            .jobs = 1,
@@ -1413,6 +1422,7 @@ int ss_cmd_fuzz(int argc, char **argv) {
   free(mt);
   if (rc) {
     free(dir);
+    ss_fz_target_free(&t);
     return rc;
   }
   static const char *const subs[] = {"corpus", "seeds",  "artifacts",
@@ -1423,6 +1433,7 @@ int ss_cmd_fuzz(int argc, char **argv) {
       SS_ERR("fuzz: cannot create '%s': %s", p ? p : dir, strerror(errno));
       free(p);
       free(dir);
+      ss_fz_target_free(&t);
       return SS_EXIT_USAGE;
     }
     free(p);
@@ -1433,6 +1444,7 @@ int ss_cmd_fuzz(int argc, char **argv) {
   free(seeds);
   if (ss_write_marker(dir, &t) < 0) {
     free(dir);
+    ss_fz_target_free(&t);
     return SS_EXIT_USAGE;
   }
 
@@ -1447,6 +1459,7 @@ int ss_cmd_fuzz(int argc, char **argv) {
       SS_ERR("fuzz: --engine afl: afl-fuzz not found in PATH (Debian: "
              "apt-get install afl++)");
       free(dir);
+      ss_fz_target_free(&t);
       return SS_EXIT_USAGE;
     }
     char dur[32];
@@ -1465,6 +1478,7 @@ int ss_cmd_fuzz(int argc, char **argv) {
       ss_jobs_stop(&er);
       free(er.afl_fuzz);
       free(dir);
+      ss_fz_target_free(&t);
       return SS_EXIT_INTERNAL;
     }
     free(er.afl_fuzz);
@@ -1511,12 +1525,7 @@ int ss_cmd_fuzz(int argc, char **argv) {
     free(s.sigs[i].first);
   free(s.sigs);
   free(dir);
-  free(t.binary);
-  free(t.rerun);
-  free(t.program);
-  free(t.fixed);
-  free(t.prog_rel);
-  free(t.fixed_rel);
+  ss_fz_target_free(&t);
   if (internal)
     return SS_EXIT_INTERNAL;
   if (ss_interrupted && !s.nsigs)

@@ -43,7 +43,7 @@ typedef struct ss_fz_class {
 } ss_fz_class;
 
 /* Output of a child process: at most SS_FZ_OUT_CAP bytes, the tail kept. */
-#define SS_FZ_OUT_CAP (64 * 1024)
+#define SS_FZ_OUT_CAP ((size_t)64 * 1024)
 typedef struct ss_fz_proc_result {
   int status;    /* wait status */
   int timed_out; /* killed after the limit */

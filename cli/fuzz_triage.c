@@ -47,6 +47,8 @@ static int ss_bprintf(char *b, size_t cap, const char *fmt, ...)
 static int ss_bprintf(char *b, size_t cap, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
+  /* va_start is above: the analyzer misses it through the attribute */
+  // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
   int n = vsnprintf(b, cap, fmt, ap);
   va_end(ap);
   return n;
@@ -135,7 +137,7 @@ int ss_fz_exec(char *const argv[], char *const envadd[], uint64_t timeout_ms,
       break;
     if (r <= 0)
       continue;
-    if (res->len + 4096 + 1 > cap) {
+    if (res->len + (size_t)4096 + 1 > cap) {
       if (cap < SS_FZ_OUT_CAP) {
         cap *= 2;
         char *nb = realloc(res->out, cap);
@@ -394,8 +396,8 @@ static int ss_min_keeps(struct ss_min *m, const unsigned char *d, size_t n) {
 static unsigned ss_nrecords(const unsigned char *d, size_t n) {
   unsigned k = 0;
   for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++)
-    if (r * SS_FUZZ_RECORD_SIZE < n &&
-        d[r * SS_FUZZ_RECORD_SIZE] % SS_FZ_NKINDS != SS_FZ_NONE)
+    if ((size_t)r * SS_FUZZ_RECORD_SIZE < n &&
+        d[(size_t)r * SS_FUZZ_RECORD_SIZE] % SS_FZ_NKINDS != SS_FZ_NONE)
       k++;
   return k;
 }
@@ -412,22 +414,22 @@ static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
     return 0;
   /* fewest signals: drop whole records */
   for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
-    unsigned char *b = d + r * SS_FUZZ_RECORD_SIZE;
+    unsigned char *b = d + (size_t)r * SS_FUZZ_RECORD_SIZE;
     if (b[0] % SS_FZ_NKINDS == SS_FZ_NONE || ss_nrecords(d, *n) <= 1)
       continue;
     memcpy(c, d, *n);
-    memset(c + r * SS_FUZZ_RECORD_SIZE, 0, SS_FUZZ_RECORD_SIZE);
+    memset(c + (size_t)r * SS_FUZZ_RECORD_SIZE, 0, SS_FUZZ_RECORD_SIZE);
     if (ss_min_keeps(m, c, *n))
       memcpy(d, c, *n);
   }
   /* fewest shots: every/rate windows down to one shot */
   for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
-    unsigned char *b = d + r * SS_FUZZ_RECORD_SIZE;
+    unsigned char *b = d + (size_t)r * SS_FUZZ_RECORD_SIZE;
     unsigned k = b[0] % SS_FZ_NKINDS;
     if ((k != SS_FZ_EVERY && k != SS_FZ_RATE) || b[3] % SS_FUZZ_MAX_SHOTS == 0)
       continue;
     memcpy(c, d, *n);
-    c[r * SS_FUZZ_RECORD_SIZE + 3] = 0;
+    c[(size_t)r * SS_FUZZ_RECORD_SIZE + 3] = 0;
     if (ss_min_keeps(m, c, *n))
       memcpy(d, c, *n);
   }
@@ -524,8 +526,9 @@ static const char *ss_anchor(const ss_fz_class *c, const unsigned char *d,
       strcmp(c->interrupted, "none") != 0 && ss_fn_lookup(c->interrupted) >= 0)
     return c->interrupted;
   for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
-    const unsigned char *b = d + r * SS_FUZZ_RECORD_SIZE;
-    if ((r + 1) * SS_FUZZ_RECORD_SIZE <= n && b[0] % SS_FZ_NKINDS == SS_FZ_ON)
+    const unsigned char *b = d + (size_t)r * SS_FUZZ_RECORD_SIZE;
+    if (((size_t)r + 1) * SS_FUZZ_RECORD_SIZE <= n &&
+        b[0] % SS_FZ_NKINDS == SS_FZ_ON)
       return ss_fn_name(b[3] % SS_FN_COUNT);
   }
   return NULL;
@@ -732,7 +735,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   const char *where = cls->interrupted[0] && strcmp(cls->interrupted, "-") != 0
                           ? cls->interrupted
                           : cls->callee;
-  ss_slug(what, sizeof what, where[0] && strcmp(where, "-") ? where : "x");
+  ss_slug(what, sizeof what, where[0] && strcmp(where, "-") != 0 ? where : "x");
   ss_bprintf(name, sizeof name, "%s-%s-%.8s", cls->kind, what, cls->signature);
   ss_bprintf(name_out, name_cap, "%s", name);
   char tmpdir[4096], final[4096];
