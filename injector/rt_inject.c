@@ -387,7 +387,7 @@ static void *ss_injector_main(void *arg) {
   pthread_sigmask(SIG_BLOCK, &all, NULL);
   ss_t.exempt = 1;
   ss_t.in_runtime = 1; /* it must make no interposed call: counted if it does */
-  ss_inj_tid = ss_gettid();
+  __atomic_store_n(&ss_inj_tid, ss_gettid(), __ATOMIC_RELEASE);
   ss_inj_pid = (int32_t)syscall(SYS_getpid);
   ss_inj_uid = (uid_t)syscall(SYS_getuid);
   ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
@@ -467,7 +467,16 @@ void ss_inject_arm(void) {
     ss_fz_armed_epoch = 1;
     atomic_store(&ss_arm_ns, ss_now_ns());
     atomic_store(&ss_epoch, 1);
+    __atomic_store_n(&ss_inj_tid, 0, __ATOMIC_RELAXED);
     ss_injector_start();
+    /* the first input of a process waits (once, up to 100 ms) until the
+     * new thread runs: else a short workload ends before the thread is
+     * scheduled and its shots miss the input (each process's first input
+     * under afl-showmap, or AFL++ without persistent mode, lost them) */
+    uint64_t until = ss_now_ns() + 100000000ull;
+    while (!__atomic_load_n(&ss_inj_tid, __ATOMIC_ACQUIRE) &&
+           ss_now_ns() < until)
+      syscall(SYS_sched_yield);
     return;
   }
   /* nothing to run: the injector (and its watchdog) go on as they are */
