@@ -8,11 +8,16 @@
 #
 #   bench/ttd_bench.sh [--build DIR] [--models LIST] [--configs LIST]
 #                      [--seeds N] [--cap S] [--par P] [--naive-hang S]
-#                      [--fuzz-timeout MS] [--accept MODEL=KINDS] [--out DIR]
+#                      [--fuzz-timeout MS] [--accept MODEL=KINDS]
+#                      [--naive-args MODEL=ARGS] [--out DIR]
 #
 # LIST: comma-separated. --accept (repeatable) replaces what counts as a
 # model's race, KINDS separated by '|' (malloc_lock_deadlock=deadlock|
-# reentrancy-window, say); runs that found something else list it (other=). Whatever the build lacks (a .fuzz, .afl, .sfuzz
+# reentrancy-window, say); runs that found something else list it (other=).
+# --naive-args (repeatable) gives the naive configs' normal build of MODEL
+# these arguments instead of its defaults (regresshion='--client-delay
+# 1000': the server waits for each packet, as sshd does; the fuzz builds
+# have no such wait: their packets are all in the input). Whatever the build lacks (a .fuzz, .afl, .sfuzz
 # binary, afl-fuzz) is skipped with "n/a: <binary> not built". Nothing here
 # asserts a time: figures are read, not tested.
 set -euo pipefail
@@ -31,10 +36,10 @@ par=1
 naive_hang=10
 fuzz_timeout_ms=1000
 out=""
-declare -A ACCEPT
+declare -A ACCEPT NARGS
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
   --fuzz-timeout) fuzz_timeout_ms=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
   --accept) ACCEPT[${2%%=*}]=${2#*=}; shift 2 ;;
+  --naive-args) NARGS[${2%%=*}]=${2#*=}; shift 2 ;;
   -h | --help) usage ;;
   *) echo "ttd_bench: unknown option '$1'" >&2; usage ;;
   esac
@@ -193,7 +199,8 @@ run_naive_crash() {
     hang=$((naive_hang * 1000))
     [ "$hang" -le "$left" ] || hang=$left
     n=$((n + 1))
-    line=$("$tmp/naive_storm" --hang "$hang" --stderr "$dir/stderr" "${SIGNAME[$m]}" -- "$T/$m") || return 1
+    # shellcheck disable=SC2086 # the model's arguments, split as a shell would
+    line=$("$tmp/naive_storm" --hang "$hang" --stderr "$dir/stderr" "${SIGNAME[$m]}" -- "$T/$m" ${NARGS[$m]:-}) || return 1
     st=${line%% *}
     st=${st#status=}
     case "$st" in
@@ -223,8 +230,9 @@ run_naive_detect() {
     [ "$left" -gt 0 ] || break
     n=$((n + 1))
     rm -rf "$dir/r"
+    # shellcheck disable=SC2086 # the model's arguments, split as a shell would
     "$tmp/naive_storm" --grandchild --hang $(( (naive_hang + 30) * 1000 )) "${SIGNAME[$m]}" -- \
-      "$SIGSTORM" run --no-inject --no-cases --timeout "${naive_hang}s" -r "$dir/r" -- "$T/$m" >/dev/null || return 1
+      "$SIGSTORM" run --no-inject --no-cases --timeout "${naive_hang}s" -r "$dir/r" -- "$T/$m" ${NARGS[$m]:-} >/dev/null || return 1
     [ -f "$dir/r/report.json" ] || continue
     kinds=$(jq -r '(.exit.signal // "") as $x | .findings[]? | if .kind == "crash" and ($x | test("SIGSEGV|SIGBUS")) then "segv" else .kind end' "$dir/r/report.json" 2>/dev/null || true)
     k=$(race_kind "$m" <<<"$kinds" || true)
@@ -434,6 +442,7 @@ echo "models: $models"
 echo "configs: $configs"
 echo "seeds: $seeds, cap: ${cap}s, runs at a time: $par (--par), naive hang: ${naive_hang}s, fuzz runtime watchdog: ${fuzz_timeout_ms}ms"
 for k in "${!ACCEPT[@]}"; do echo "accept as $k's race: ${ACCEPT[$k]}"; done
+for k in "${!NARGS[@]}"; do echo "naive configs run $k with: ${NARGS[$k]}"; done
 for k in "${!NA[@]}"; do echo "n/a: ${NA[$k]} not built (${k%%.*} ${k#*.} skipped)"; done | sort -u
 echo "$njobs runs; worst case (every run to the cap): $((worst / 60)) min $((worst % 60)) s"
 echo "raw runs: $raw"

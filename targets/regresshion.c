@@ -18,7 +18,15 @@
  * The fix (OpenSSH 9.8p1): the handler only calls _exit(), which is
  * async-signal-safe. Compile with -DSS_MODEL_FIXED=1 for the fixed twin.
  *
- * Usage: regresshion [--packets N] [--seed N] [--grace SECONDS] [--input F]
+ * Usage: regresshion [--packets N] [--seed N] [--grace SECONDS]
+ *                    [--client-delay USEC] [--input F]
+ *
+ * --client-delay: the client's packets arrive USEC apart, and the server
+ * waits for each in ppoll() as sshd's packet reader waits for the network
+ * (default 0: the packets are all there, a busy loop). A real sshd spends
+ * almost all of its login grace time in that wait, which is what makes the
+ * race rare for a signal at a random time: with a delay, a SIGALRM sent at
+ * a random moment lands inside the allocator once in thousands of tries.
  *
  * Built with -DSIGSTORM_FUZZ (docs/fuzzing.md) it has no main: it is a fuzz
  * target whose LLVMFuzzerTestOneInput serves the input's packets as --input
@@ -26,6 +34,7 @@
  * instead of ending the process (which would end the fuzzing campaign),
  * drops the connection: the flag makes the server loop stop.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -33,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SS_MODEL_FIXED
@@ -173,6 +183,22 @@ static size_t handle_packet(const unsigned char *pkt, size_t len) {
   return out;
 }
 
+#ifndef SIGSTORM_FUZZ
+static unsigned long client_delay_us; /* --client-delay */
+#endif
+
+/* Waits for the client's next packet (the normal build's --client-delay;
+ * a fuzz input's packets are all there). */
+static void wait_for_packet(void) {
+#ifndef SIGSTORM_FUZZ
+  if (client_delay_us) {
+    struct timespec ts = {(time_t)(client_delay_us / 1000000),
+                          (long)(client_delay_us % 1000000) * 1000};
+    ppoll(NULL, 0, &ts, NULL);
+  }
+#endif
+}
+
 /* Serves length-prefixed packets from data (one length byte, then up to
  * 255 bytes) until the end, or up to max packets; adds the reply bytes to
  * *total and returns the packets served. */
@@ -195,6 +221,7 @@ static unsigned long serve_input(const unsigned char *data, size_t data_len,
       break;
     memcpy(pkt, data + in_off, len);
     in_off += len;
+    wait_for_packet();
     *total += handle_packet(pkt, len);
   }
   return done;
@@ -243,11 +270,14 @@ int main(int argc, char **argv) {
       seed = parse_num(argv[++i], "--seed");
     else if (strcmp(argv[i], "--grace") == 0 && i + 1 < argc)
       grace = parse_num(argv[++i], "--grace");
+    else if (strcmp(argv[i], "--client-delay") == 0 && i + 1 < argc)
+      client_delay_us = parse_num(argv[++i], "--client-delay");
     else if (strcmp(argv[i], "--input") == 0 && i + 1 < argc)
       input = argv[++i];
     else {
       fprintf(stderr, "usage: regresshion [--packets N] [--seed N] "
-                      "[--grace SECONDS] [--input FILE]\n");
+                      "[--grace SECONDS] [--client-delay USEC] "
+                      "[--input FILE]\n");
       return 2;
     }
   }
@@ -299,6 +329,7 @@ int main(int argc, char **argv) {
         uint64_t w = next_rand();
         memcpy(pkt + i, &w, sizeof w);
       }
+      wait_for_packet();
       total += handle_packet(pkt, len);
     }
   }
