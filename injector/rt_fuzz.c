@@ -95,7 +95,8 @@ struct ss_shm *ss_fuzz_segment(void) {
  * libFuzzer clears this section before each input and reads it after, as it
  * does its own inline counters: a schedule that makes a signal interrupt a
  * new code region (pc / SS_ICOV_REGION), or a new interposed function, for a
- * given signal, is new coverage and the input is kept. Plain byte
+ * given signal, or makes its handler reach a new unsafe call
+ * (ss_fuzz_cover_callee), is new coverage and the input is kept. Plain byte
  * increments: safe in the handler's context. SIGSTORM_FUZZ_ICOV=0 turns it
  * off, to measure what it is worth. */
 #define SS_ICOV_SIZE 4096
@@ -125,6 +126,19 @@ void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t) {
     if (t->fam[i])
       ss_icov_bump(
           ss_icov_hash(0x5ca1ab1e00000000ull | t->fam_fn[i], (uint64_t)sig));
+}
+
+/* A handler's unsafe call (each outermost one; issue 5, item 2: "the unsafe
+ * callee, if any"): one feature per callee, interposed function the signal
+ * interrupted (none: it landed outside every interposed function) and
+ * signal. A schedule that makes a handler reach a new unsafe call, or the
+ * same call from inside another function, is new coverage even when the
+ * signal's landing region is not. */
+static void ss_fuzz_cover_callee(int sig, unsigned callee, unsigned intr) {
+  if (!ss_icov_on || !ss_fz_armed)
+    return;
+  ss_icov_bump(ss_icov_hash(
+      0xca11ee0000000000ull | (uint64_t)callee << 16 | intr, (uint64_t)sig));
 }
 
 void ss_fuzz_on_handler(int sig) {
@@ -157,13 +171,6 @@ int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee, unsigned fam,
    * say) run as they are: they save the input */
   if (ss_fuzz_engine_sig(f->sig))
     return 0;
-  /* window oracle: a lock is left to be taken, so a lock held by the
-   * interrupted frame really deadlocks and the watchdog names it; a free()
-   * is left to run, so a handler that frees the program's data under its
-   * feet really corrupts the heap and glibc's checks abort (the engine
-   * saves the crash), or, inside the allocator, deadlocks on its lock */
-  if (ss_fz_window_only && (fam == SS_FAM_LOCK || callee == SS_FN_free))
-    return 0;
   unsigned intr = SS_FN_NONE;
   if (!f->intr_in_runtime)
     for (unsigned i = 0; i < SS_FAM_COUNT; i++)
@@ -173,6 +180,14 @@ int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee, unsigned fam,
       }
   if (reentrant)
     intr = f->fn_at[fam];
+  ss_fuzz_cover_callee(f->sig, callee, intr);
+  /* window oracle: a lock is left to be taken, so a lock held by the
+   * interrupted frame really deadlocks and the watchdog names it; a free()
+   * is left to run, so a handler that frees the program's data under its
+   * feet really corrupts the heap and glibc's checks abort (the engine
+   * saves the crash), or, inside the allocator, deadlocks on its lock */
+  if (ss_fz_window_only && (fam == SS_FAM_LOCK || callee == SS_FN_free))
+    return 0;
   if (ss_fz_window_only && intr == SS_FN_NONE)
     return 0;
   int zero = 0;
