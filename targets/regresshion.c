@@ -227,6 +227,24 @@ static unsigned long serve_input(const unsigned char *data, size_t data_len,
   return done;
 }
 
+/* Like sshd before a connection's grace timer is armed: the configuration
+ * and the host keys are loaded, so the heap is set up and in use (the
+ * first allocations of a process are where malloc makes its system calls:
+ * brk, mmap). Kept for the whole run. */
+static struct {
+  char *config;
+  unsigned char *host_key;
+} server;
+
+static void server_load(void) {
+  server.config = malloc(4096);
+  server.host_key = malloc(1024);
+  if (!server.config || !server.host_key)
+    abort();
+  memset(server.config, 'c', 4096);
+  memset(server.host_key, 0x4b, 1024);
+}
+
 #ifdef SIGSTORM_FUZZ
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -234,6 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
+  server_load();
   openlog("sshd", LOG_PID, LOG_AUTH);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -281,6 +300,7 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  server_load();
   openlog("sshd", LOG_PID, LOG_AUTH);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -335,6 +355,8 @@ int main(int argc, char **argv) {
   }
   alarm(0);
   free(data);
+  free(server.config);
+  free(server.host_key);
   printf("processed %lu packets, %lu bytes\n", done, total);
   return 0;
 }
