@@ -13,6 +13,15 @@
 #
 #   bench/fuzz_exec_bench.sh [--build DIR] [--seconds S] [--reps N]
 #                            [--models LIST] [--engines LIST] [--fixed-only]
+#                            [--replay [--replay-runs R]]
+#
+# --replay: no campaign. Each binary runs the same 64 inputs R times each
+# in one process, no mutation, no corpus growth (libFuzzer and builtin:
+# -runs=R FILE...; AFL++ has no such loop: n/a): the cost of arming per
+# input, on identical inputs. R (default: about --seconds of work, from
+# two short off runs of the binary) is the same for every mode. The off mode gets the inputs
+# without their 32-byte prefix (with injection off the runtime hands the
+# whole input to the target), so every mode runs the same workload bytes.
 #
 # A buggy binary's libFuzzer or builtin campaign stops at its first crash
 # when armed: its exec/s is then over that shorter run, marked "stopped
@@ -31,8 +40,10 @@ reps=3
 models=""
 engines="libfuzzer,afl,builtin"
 fixed_only=0
+replay=0
+replay_runs=auto
 usage() {
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -43,11 +54,14 @@ while [ $# -gt 0 ]; do
   --models) models=$2; shift 2 ;;
   --engines) engines=$2; shift 2 ;;
   --fixed-only) fixed_only=1; shift ;;
+  --replay) replay=1; shift ;;
+  --replay-runs) replay_runs=$2; shift 2 ;;
   -h | --help) usage ;;
   *) echo "fuzz_exec_bench: unknown option '$1'" >&2; usage ;;
   esac
 done
-for v in "$seconds" "$reps"; do
+[ "$replay_runs" = auto ] || [ "$replay" -eq 1 ] || { echo "fuzz_exec_bench: --replay-runs needs --replay" >&2; exit 2; }
+for v in "$seconds" "$reps" "${replay_runs/auto/1}"; do
   case "$v" in '' | *[!0-9]* | 0) echo "fuzz_exec_bench: '$v' is not a positive whole number" >&2; exit 2 ;; esac
 done
 build=$(cd "$build" && pwd) || { echo "fuzz_exec_bench: no build folder (run ci/build)" >&2; exit 2; }
@@ -72,6 +86,8 @@ CC=${CC:-cc}
 "$CC" -std=c11 -O2 -o "$tmp/gen_corpus" "$here/gen_corpus.c"
 mkdir -p "$tmp/corpus"
 "$tmp/gen_corpus" "$tmp/corpus" 64 1
+mkdir -p "$tmp/workload" # the same inputs without their schedule prefix
+for f in "$tmp"/corpus/*; do tail -c +33 "$f" >"$tmp/workload/${f##*/}"; done
 
 mode_env() {
   case "$1" in
@@ -95,8 +111,32 @@ run_group() {
   return "$rc"
 }
 
+# One replay: every input --replay-runs times in one process; prints
+# "execs_per_s wall_s crashed(0/1)" or "n/a" (a crash ends the process: no
+# figure).
+measure_replay() {
+  local engine=$1 bin=$2 mode=$3 d="$tmp/run" s e rc=0 dir="$tmp/corpus" runs=${4:-$runs_now}
+  [ "$engine" != afl ] || { echo "n/a"; return; }
+  [ "$mode" != off ] || dir="$tmp/workload"
+  rm -rf "$d"
+  mkdir -p "$d/art"
+  s=$(date +%s%N)
+  # shellcheck disable=SC2046
+  run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") SIGSTORM_FUZZ_ARTIFACTS="$d/art" \
+    "$bin" -runs="$runs" -timeout=0 -handle_usr1=0 -handle_usr2=0 "$dir"/* || rc=$?
+  e=$(date +%s%N)
+  if [ "$rc" -ne 0 ]; then
+    cp "$d/log" "$tmp/last_failed.log"
+    echo "n/a"
+    return
+  fi
+  awk -v n=$((64 * runs)) -v s="$s" -v e="$e" \
+    'BEGIN { w = (e - s) / 1e9; printf "%.0f %.3f 0\n", (w > 0 ? n / w : 0), w }'
+}
+
 # One run: prints "execs_per_s wall_s crashed(0/1)" or "n/a".
 measure() {
+  [ "$replay" -eq 0 ] || { measure_replay "$@"; return; }
   local engine=$1 bin=$2 mode=$3 d="$tmp/run" s e execs wall crashed=0
   rm -rf "$d"
   mkdir -p "$d/art"
@@ -152,7 +192,11 @@ measure() {
 
 echo "sigstorm fuzz exec/s bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "machine: $(nproc) CPUs; build: $build"
-echo "${seconds}s per run, medians of $reps (modes interleaved), seed 1, 64-input generated corpus copied per run"
+if [ "$replay" -eq 1 ]; then
+  echo "replay: 64 generated inputs x $replay_runs runs each per process, medians of $reps (modes interleaved); off without the prefix"
+else
+  echo "${seconds}s per run, medians of $reps (modes interleaved), seed 1, 64-input generated corpus copied per run"
+fi
 echo
 printf '   %-26s %-9s %10s %10s %7s %12s %7s   %s\n' binary engine "off" armed ratio armed-nocov ratio notes
 for m in ${models//,/ }; do
@@ -165,9 +209,27 @@ for m in ${models//,/ }; do
         echo "   n/a: ${bin#"$build"/} not built"
         continue
       fi
+      if [ "$engine" = afl ] && [ "$replay" -eq 1 ]; then
+        echo "   n/a: $v.afl: --replay (AFL++'s driver has no run-each-file-N-times loop)"
+        continue
+      fi
       if [ "$engine" = afl ] && ! command -v afl-fuzz >/dev/null; then
         echo "   n/a: afl-fuzz not installed (Debian package afl++)"
         continue
+      fi
+      runs_now=$replay_runs
+      if [ "$replay" -eq 1 ] && [ "$runs_now" = auto ]; then
+        # the off mode's seconds per pass over the 64 inputs, start-up
+        # apart: 1 pass, then 2, 4, ... until the run is clearly longer
+        read -r _ w1 _ <<<"$(measure_replay "$engine" "$bin" off 1)"
+        r=1 wr=${w1:-0}
+        while [ "$r" -lt 4096 ] && awk -v a="${w1:-0}" -v b="$wr" 'BEGIN { exit !(b < 2 * a + 0.3) }'; do
+          r=$((r * 2))
+          read -r _ wr _ <<<"$(measure_replay "$engine" "$bin" off "$r")"
+          wr=${wr:-0}
+        done
+        runs_now=$(awk -v a="${w1:-0}" -v b="$wr" -v r="$r" -v t="$seconds" \
+          'BEGIN { p = (r > 1 ? (b - a) / (r - 1) : b); if (p < 1e-5) p = 1e-5; n = int(t / p); print (n < 1 ? 1 : (n > 100000 ? 100000 : n)) }')
       fi
       declare -A R=() W=() C=()
       for _ in $(seq 1 "$reps"); do
@@ -190,6 +252,7 @@ for m in ${models//,/ }; do
           notes="$notes $mode: ${C[$mode]}/$reps stopped at a crash after $(printf '%s' "${W[$mode]}" | median)s;"
         fi
       done
+      [ "$replay" -eq 0 ] || notes="$notes runs=$runs_now;"
       printf '   %-26s %-9s %10s %10s %7s %12s %7s  %s\n' "$v" "$engine" "$off" "$arm" "$(ratio "$arm")" "$noc" "$(ratio "$noc")" "$notes"
       unset R W C
     done

@@ -48,6 +48,7 @@ struct fd_entry {
   uint32_t new_ft; /* the (feature, bucket) pairs it added */
   uint32_t picked; /* times chosen for mutation */
   uint64_t exec;   /* execution that added it */
+  uint64_t run_ns; /* how long that run took */
 };
 
 /* Options, the same in both processes (the supervisor fills them). */

@@ -115,6 +115,8 @@ uint64_t fd_now_ns(void) {
 
 /* ---- running one input ----------------------------------------------------
  */
+static uint64_t fd_last_ns; /* the last run's time */
+
 static void fd_run(struct fd_shared *s, uint32_t len) {
   memset(fd_pc_map, 0, sizeof fd_pc_map);
   if (fd_icov_n)
@@ -125,6 +127,7 @@ static void fd_run(struct fd_shared *s, uint32_t len) {
   atomic_store_explicit(&s->start_ns, t0, memory_order_release);
   LLVMFuzzerTestOneInput(s->cur, len);
   uint64_t dt = fd_now_ns() - t0;
+  fd_last_ns = dt;
   atomic_store_explicit(&s->start_ns, 0, memory_order_release);
   atomic_fetch_add_explicit(&s->execs, 1, memory_order_relaxed);
   if (dt > atomic_load_explicit(&s->slowest_ns, memory_order_relaxed))
@@ -153,10 +156,36 @@ static uint32_t *fd_corp;  /* entry indexes */
 static uint64_t *fd_cumul; /* cumulative weights */
 static uint32_t fd_ncorp;
 
-/* Newer entries and those that added more are chosen more often; one
- * chosen very often fades. */
-static uint64_t fd_weight(const struct fd_entry *e, uint32_t rank) {
+/* Percent of the weight for an entry whose run took t ns when the corpus'
+ * mean is avg (AFL's calculate_score): the fast ones are mutated more, so
+ * a campaign does not drift to its slowest inputs (the longest, or a
+ * schedule's storm of signals) and spend its time there. */
+static uint64_t fd_speed_pct(uint64_t t, uint64_t avg) {
+  if (!t || !avg)
+    return 100;
+  if (t > 10 * avg)
+    return 10;
+  if (t > 4 * avg)
+    return 25;
+  if (t > 2 * avg)
+    return 50;
+  if (3 * t > 4 * avg)
+    return 75;
+  if (4 * t < avg)
+    return 300;
+  if (3 * t < avg)
+    return 200;
+  if (2 * t < avg)
+    return 150;
+  return 100;
+}
+
+/* Newer entries, those that added more and the faster ones are chosen more
+ * often; one chosen very often fades. */
+static uint64_t fd_weight(const struct fd_entry *e, uint32_t rank,
+                          uint64_t avg_ns) {
   uint64_t w = (uint64_t)(rank + 1) * (4 + (e->new_ft < 64 ? e->new_ft : 64));
+  w = w * fd_speed_pct(e->run_ns, avg_ns) / 100 + 1;
   if (e->picked > 1000)
     w = w / (1 + e->picked / 1000) + 1;
   return w;
@@ -164,12 +193,19 @@ static uint64_t fd_weight(const struct fd_entry *e, uint32_t rank) {
 
 static void fd_reindex(struct fd_shared *s) {
   uint32_t n = atomic_load_explicit(&s->nentries, memory_order_acquire);
+  uint64_t tsum = 0, tn = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (s->e[i].state == FD_E_CORPUS) {
+      tsum += s->e[i].run_ns;
+      tn++;
+    }
+  uint64_t avg = tn ? tsum / tn : 0;
   fd_ncorp = 0;
   uint64_t sum = 0;
   for (uint32_t i = 0; i < n; i++)
     if (s->e[i].state == FD_E_CORPUS) {
       fd_corp[fd_ncorp] = i;
-      sum += fd_weight(&s->e[i], fd_ncorp);
+      sum += fd_weight(&s->e[i], fd_ncorp, avg);
       fd_cumul[fd_ncorp++] = sum;
     }
 }
@@ -207,6 +243,7 @@ static int fd_append(struct fd_shared *s, uint32_t len, uint32_t state,
   e->new_ft = new_ft;
   e->picked = 0;
   e->exec = atomic_load_explicit(&s->execs, memory_order_relaxed);
+  e->run_ns = fd_last_ns;
   s->arena_used += (len + 7u) & ~7u;
   atomic_store_explicit(&s->nentries, i + 1, memory_order_release);
   return (int)i;
@@ -214,6 +251,8 @@ static int fd_append(struct fd_shared *s, uint32_t len, uint32_t state,
 
 static void fd_add_corpus(struct fd_shared *s, struct fd_entry *e) {
   e->state = FD_E_CORPUS;
+  if (!e->run_ns)
+    e->run_ns = fd_last_ns ? fd_last_ns : 1; /* a seed's: its run */
   atomic_fetch_add_explicit(&s->ncorp, 1, memory_order_relaxed);
   atomic_fetch_add_explicit(&s->corp_bytes, e->len, memory_order_relaxed);
 }
