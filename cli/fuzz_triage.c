@@ -38,6 +38,7 @@
 #include "cli.h"
 #include "fuzz.h"
 #include "host/casefile.h"
+#include "host/sanparse.h"
 #include "host/schedule.h"
 #include "injector/sigstorm_fuzz.h"
 
@@ -224,8 +225,64 @@ static const char *const ss_heap_msgs[] = {
     "munmap_chunk(): ",
     "int_mallinfo(): ",
     "free(): invalid pointer",
-    "ERROR: AddressSanitizer",
 };
+
+/* A frame of the fuzz runtime (its wrappers' helpers, the trampoline) or
+ * of the sanitizer's (__sanitizer::..., __asan_..., __interceptor_...): not
+ * the function a signal interrupted. The runtime's wrapper itself (free,
+ * malloc) is. */
+static int ss_runtime_fn(const char *f) {
+  return strncmp(f, "ss_", 3) == 0 || strncmp(f, "sigstorm_", 9) == 0 ||
+         strncmp(f, "__", 2) == 0 || strstr(f, "::") != NULL;
+}
+
+/* A sanitizer's report (AddressSanitizer in a libFuzzer build: the
+ * handler's free() that the window oracle lets run, then the program's
+ * double free or use after free), parsed as the host parses one
+ * (host/sanparse.c): the kind (heap-corruption, sanitizer, crash, ...), the
+ * handler and its call from a stack with the signal frame (the error's or
+ * a "freed by" one), the interposed function the signal interrupted (the
+ * first frame below the signal frame that is not the runtime's). The
+ * callee is the handler's call, else the error's type without its address
+ * ("SEGV", "heap-buffer-overflow"), so no address is in the signature. 1
+ * when out has a report. */
+static int ss_classify_sanitizer(const char *out, ss_fz_class *c) {
+  if (!strstr(out, "Sanitizer: "))
+    return 0;
+  ss_san_report *rs = NULL;
+  long n = ss_san_parse(out, &rs);
+  if (n <= 0)
+    return 0;
+  const ss_san_report *r = &rs[0];
+  ss_set(c->kind, sizeof c->kind, r->kind, strlen(r->kind));
+  if (r->handler)
+    ss_set(c->handler, sizeof c->handler, r->handler, strlen(r->handler));
+  const char *el = ss_line_with(out, "Sanitizer: ");
+  const char *type = strstr(el, "Sanitizer: ") + 11;
+  if (r->handler && r->callee) {
+    ss_set(c->callee, sizeof c->callee, r->callee, strlen(r->callee));
+  } else {
+    const char *on = strstr(type, " on ");
+    size_t tl = strcspn(type, "\r\n");
+    if (on && (size_t)(on - type) < tl)
+      tl = (size_t)(on - type);
+    ss_set(c->callee, sizeof c->callee, type, tl);
+  }
+  const char *in = r->interrupted;
+  if (r->handler)
+    for (size_t i = 0; i < r->interrupted_stack.n; i++) {
+      const char *f = r->interrupted_stack.frames[i].func;
+      if (f && !ss_runtime_fn(f)) {
+        in = f;
+        break;
+      }
+    }
+  if (in)
+    ss_set(c->interrupted, sizeof c->interrupted, in, strcspn(in, ". ("));
+  ss_copy_line(c->detail, sizeof c->detail, el);
+  ss_san_reports_free(rs, (size_t)n);
+  return 1;
+}
 
 static void ss_classify_output(const ss_fz_proc_result *r, uint64_t timeout_ms,
                                ss_fz_class *c) {
@@ -265,6 +322,8 @@ static void ss_classify_output(const ss_fz_proc_result *r, uint64_t timeout_ms,
       ss_set(c->interrupted, sizeof c->interrupted, p, strcspn(p, ", "));
     }
   }
+  if (!c->kind[0]) /* a sanitizer's report, before libFuzzer's summary */
+    (void)ss_classify_sanitizer(r->out, c);
   if (!c->kind[0] || strcmp(c->kind, "crash") == 0) {
     for (size_t i = 0; i < sizeof ss_heap_msgs / sizeof *ss_heap_msgs; i++) {
       const char *hl = ss_line_with(r->out, ss_heap_msgs[i]);

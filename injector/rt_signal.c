@@ -64,7 +64,24 @@ int ss_sig_has_handler(int sig) {
          atomic_load_explicit(&ss_fireable[sig], memory_order_acquire);
 }
 
+#ifdef SS_FUZZ_BUILD
+/* ASan's interceptors when it is linked into the fuzz binary (weak: NULL
+ * otherwise): its sigaction keeps its own handlers as ASAN_OPTIONS says
+ * (handle_segv=2 ...), as the wrappers in rt_wrap.c forward to its malloc. */
+int __interceptor_sigaction(int, const struct sigaction *, struct sigaction *)
+    __attribute__((weak));
+int __interceptor_sigprocmask(int, const sigset_t *, sigset_t *)
+    __attribute__((weak));
+#endif
+
 void ss_signal_init(void) {
+#ifdef SS_FUZZ_BUILD
+  if (__interceptor_sigaction && __interceptor_sigprocmask) {
+    real_sigaction = __interceptor_sigaction;
+    real_sigprocmask = __interceptor_sigprocmask;
+    return;
+  }
+#endif
   *(void **)&real_sigaction = ss_resolve("sigaction");
   *(void **)&real_sigprocmask = ss_resolve("sigprocmask");
 }

@@ -45,12 +45,34 @@ static const uint8_t ss_fn_family[SS_FN_COUNT] = {
 
 /* ---- real functions ---------------------------------------------------------
  */
-#define SS_FN(name, fam, ret, params, args) static ret(*real_##name) params;
-#define SS_FV(name, fam, params, args) static void(*real_##name) params;
+/* The next definition of each wrapped function. In a fuzz binary built with
+ * clang's AddressSanitizer (-fsanitize=fuzzer,address), ASan's runtime is
+ * linked into the executable beside this one: its interceptors are
+ * __interceptor_malloc & co., with the plain names only weak aliases, so the
+ * runtime's strong malloc wins the link. The wrappers then forward to ASan's
+ * interceptor (its allocator, its checks), not to glibc past it: else what
+ * ASan allocates itself (strdup & co.) would be freed into glibc, and ASan
+ * would never see the program's heap. The references are weak: NULL, and
+ * the lookup as before, in a binary without ASan (and for the functions ASan
+ * does not intercept: syslog, exit, rwlocks, ...). The preloaded runtime
+ * always takes the next definition (a program's sanitizer is behind it). */
+#ifdef SS_FUZZ_BUILD
+#define SS_ASAN_DECL(name, ret, params)                                        \
+  extern ret __interceptor_##name params __attribute__((weak));
+#else
+#define SS_ASAN_DECL(name, ret, params)
+#endif
+#define SS_FN(name, fam, ret, params, args)                                    \
+  static ret(*real_##name) params;                                             \
+  SS_ASAN_DECL(name, ret, params)
+#define SS_FV(name, fam, params, args)                                         \
+  static void(*real_##name) params;                                            \
+  SS_ASAN_DECL(name, void, params)
 #define SS_VA(name, fam, ret, params, last, vname, vargs)
 #define SS_VV(name, fam, params, last, vname, vargs)
 #define SS_NR(name, fam, params, args)                                         \
-  static void(*real_##name) params __attribute__((noreturn));
+  static void(*real_##name) params __attribute__((noreturn));                  \
+  SS_ASAN_DECL(name, void, params)
 #define SS_AL SS_FN
 #include "unsafe_funcs.def"
 #undef SS_AL
@@ -77,10 +99,21 @@ static int ss_is_boot(const void *p) {
 }
 static __thread int ss_resolving __attribute__((tls_model("initial-exec")));
 
+#ifdef SS_FUZZ_BUILD
+#define SS_ASAN_NEXT(name) ((void *)(uintptr_t)__interceptor_##name)
+void __asan_handle_no_return(void) __attribute__((weak));
+#else
+#define SS_ASAN_NEXT(name) NULL
+#endif
+
+static void *ss_next(const char *name, void *asan) {
+  return asan ? asan : ss_resolve(name);
+}
+
 #define SS_LOOKUP(name)                                                        \
   do {                                                                         \
     ss_resolving++;                                                            \
-    *(void **)&real_##name = ss_resolve(#name);                                \
+    *(void **)&real_##name = ss_next(#name, SS_ASAN_NEXT(name));               \
     ss_resolving--;                                                            \
   } while (0)
 
@@ -179,8 +212,13 @@ static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
 #ifdef SS_FUZZ_BUILD
   /* the handler has made no unsafe call yet (this is its first): leaving
    * it here, back to the trampoline, leaves no half-done unsafe state */
-  if (f->unsafe_depth == 0 && ss_fuzz_stop(f, fn, fam, reentrant))
+  if (f->unsafe_depth == 0 && ss_fuzz_stop(f, fn, fam, reentrant)) {
+    /* as ASan's longjmp interceptor does: the frames left behind (the
+     * handler's, instrumented) keep their poisoned redzones otherwise */
+    if (__asan_handle_no_return)
+      __asan_handle_no_return();
     __builtin_longjmp(f->jb, 1);
+  }
 #endif
   f->unsafe_depth++;
   return t->depth;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # .clusterfuzzlite/build.sh (docs/fuzzing.md, "OSS-Fuzz and
 # ClusterFuzzLite"), run as OSS-Fuzz runs it: once for libFuzzer, once for
-# AFL++ (afl-clang-fast, libAFLDriver.a), once with OSS-Fuzz's default
-# AddressSanitizer flags (which the script must drop, saying why). Each
-# build's regresshion target must turn a hand-made input (SIGALRM at once,
-# then packets) into sigstorm's report and an abort, its fixed twin must
-# run it clean; every target has its .options. Skipped (77) without clang
-# or afl-clang-fast.
+# AFL++ (afl-clang-fast, libAFLDriver.a), once with the variables OSS-Fuzz
+# sets for SANITIZER=address FUZZING_ENGINE=libfuzzer (the targets carry
+# ASan, the runtime forwards its allocator to it). Each build's regresshion
+# target must turn a hand-made input (SIGALRM at once, then packets) into
+# sigstorm's report and an abort, its fixed twin must run it clean; every
+# target has its .options. The ASan build's heap_corruption must show
+# ASan's report of the handler's free(). Skipped (77) without clang or
+# afl-clang-fast.
 . "$(dirname "$0")/lib.sh"
 for c in clang clang++ afl-clang-fast afl-clang-fast++; do
   command -v "$c" >/dev/null 2>&1 || { echo "SKIP: no $c" >&2; exit 77; }
@@ -89,17 +91,55 @@ grep -q ' __afl_area_ptr$' "$T/nm" ||
   fail "afl: the target does not link AFL++'s runtime"
 check afl "$A" "$A" "$A" "$A" "$A"
 
-# OSS-Fuzz's default: AddressSanitizer. The runtime defines malloc & co.,
-# so build.sh must drop ASan from the targets (and say so) and still build
-# working targets.
-oss_build asan CC=clang CXX=clang++ \
-  CFLAGS="$OSS_CFLAGS -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link" \
-  CXXFLAGS="$OSS_CFLAGS -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link" \
+# OSS-Fuzz's default: AddressSanitizer with libFuzzer, its variables as
+# the base-builder image sets them (but for CXXFLAGS' -stdlib=libc++: the
+# image has its own libc++, this machine need not). build.sh must keep ASan
+# in the targets, and the targets must work with it.
+ASAN_CFLAGS="$OSS_CFLAGS -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
+oss_build asan CC=clang CXX=clang++ SANITIZER=address FUZZING_ENGINE=libfuzzer \
+  FUZZING_LANGUAGE=c ARCHITECTURE=x86_64 \
+  SANITIZER_FLAGS="-fsanitize=address -fsanitize-address-use-after-scope" \
+  CFLAGS="$ASAN_CFLAGS" CXXFLAGS="$ASAN_CFLAGS" \
   LIB_FUZZING_ENGINE=-fsanitize=fuzzer
-grep -q 'AddressSanitizer cannot link' "$T/asan.log" ||
-  fail "asan: build.sh did not say it drops AddressSanitizer"
 nm "$T/asan/out/regresshion" >"$T/nm"
-! grep -q ' __asan_init$' "$T/nm" ||
-  fail "asan: the target still carries ASan's runtime"
+grep -q ' __asan_init$' "$T/nm" && grep -q ' T __interceptor_malloc$' "$T/nm" ||
+  fail "asan: the target does not carry ASan's runtime"
 check asan "${LF[@]}" "$A"
-echo "ok: build.sh builds working libFuzzer and AFL++ targets"
+# heap_corruption: SIGUSR1 (its one handler) every 20 us, 64 shots, under
+# the window oracle (the handler's free() runs) while the workload edits
+# the order book: ASan must report the handler's doing (a use after free or
+# double free, the handler on_usr1 on a stack). A shot inside ASan's own
+# free() deadlocks on its allocator's lock instead (the watchdog's report),
+# or, when it interrupted ASan's stack unwinding, gives a report whose
+# access stack is "<empty stack>" (ASan does not unwind twice at once):
+# also the bug, so up to 8 tries for a report that names the handler.
+python3 - "$T/hc.in" <<'PY'
+import struct, sys
+pre = bytes([2, 0, 0, 63]) + struct.pack("<HH", 2375, 0) + bytes(24)
+open(sys.argv[1], "wb").write(pre + bytes([0, 1, 0, 2, 1, 3, 0, 2] * 400))
+PY
+HC=(-timeout=0 -handle_usr1=0 -handle_usr2=0 -runs=200 "$T/hc.in")
+asan_seen=0
+for i in 1 2 3 4 5 6 7 8; do
+  set +e
+  SIGSTORM_FUZZ_ORACLE=window "$T/asan/out/heap_corruption" "${HC[@]}" >"$T/out" 2>"$T/err"
+  rc=$?
+  set -e
+  [ "$rc" -ne 0 ] || { tail -n 20 "$T/err" >&2; fail "asan: heap_corruption ran clean"; }
+  if grep -Eq '^==[0-9]+==ERROR: AddressSanitizer: (attempting double-free|heap-use-after-free)' "$T/err"; then
+    if grep -q ' in on_usr1 ' "$T/err"; then
+      asan_seen=1
+      break
+    fi
+    grep -q '<empty stack>' "$T/err" ||
+      { tail -n 40 "$T/err" >&2; fail "asan: ASan's report does not show the handler on_usr1"; }
+    continue
+  fi
+  grep -q '==sigstorm== FINDING kind=deadlock sig=SIGUSR1 handler=on_usr1 callee=free' "$T/err" ||
+    { tail -n 30 "$T/err" >&2; fail "asan: heap_corruption: neither ASan's report nor the handler's free() deadlock"; }
+done
+[ "$asan_seen" = 1 ] || fail "asan: no ASan heap report naming on_usr1 from heap_corruption in 8 tries"
+export SIGSTORM_FUZZ_ORACLE=window
+run_rc 0 "$T/asan/out/heap_corruption_fixed" "${HC[@]}"
+! grep -q 'ERROR: AddressSanitizer' "$T/err" || fail "asan: the fixed twin got an ASan report"
+echo "ok: build.sh builds working libFuzzer, AFL++ and ASan targets"
