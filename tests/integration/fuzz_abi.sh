@@ -124,7 +124,7 @@ PY
   grep -q "^==sigstorm== ERROR: sigstorm: $kind: " "$T/err" ||
     { cat "$T/err" >&2; fail "no $kind report"; }
   grep -Eq "$want" "$T/err" || { grep '==sigstorm==' "$T/err" >&2; fail "wrong FINDING line for the $kind"; }
-  grep -q 'schedule (fuzz abi 1) window 0: sig=SIGUSR1 thread=main after=524280ns' "$T/err" ||
+  grep -q 'schedule (fuzz abi 2) window 0: sig=SIGUSR1 thread=main after=524280ns' "$T/err" ||
     fail "the $kind report does not give the schedule"
   ! grep -q 'libFuzzer: deadly signal' "$T/err" || fail "libFuzzer's crash handler ran after the $kind"
   cmp -s "$T/$byte.in" "$T/wd$byte/timeout-$fnv" ||
