@@ -74,6 +74,11 @@ static uint64_t ss_fz_fired;  /* ... and signals_fired when it armed */
 /* the injector's: ss_futex as it was before the run loop last looked at
  * the on= triggers, so a trigger after that look ends its next sleep */
 static uint32_t ss_fz_seen;
+/* the process that armed the first input: its threads raise synchronous
+ * on= shots (not a fork child of the workload, which has no injector);
+ * set before the injector thread starts, which a busy machine may run
+ * only after the first input */
+static int32_t ss_fz_pid;
 
 int32_t ss_inject_tid(void) {
   return ss_inj_tid;
@@ -141,7 +146,7 @@ static int ss_on_sync_ok(const struct ss_window *w, const struct ss_tls *t,
       t->depth || (w->thread != SS_THR_CALLER && w->thread != SS_THR_MAIN))
     return 0;
   int32_t pid = (int32_t)syscall(SYS_getpid);
-  if (pid != __atomic_load_n(&ss_inj_pid, __ATOMIC_RELAXED))
+  if (pid != ss_fz_pid)
     return 0;
   return w->thread == SS_THR_CALLER || ss_gettid() == pid;
 }
@@ -195,8 +200,7 @@ void ss_on_raise(struct ss_tls *t) {
   uint32_t m = t->on_sync;
   t->on_sync = 0;
   const struct ss_schedule *sc = &ss_shm->sched;
-  int32_t pid = __atomic_load_n(&ss_inj_pid, __ATOMIC_RELAXED);
-  int32_t tid = ss_gettid();
+  int32_t pid = ss_fz_pid, tid = ss_gettid();
   for (uint32_t i = 0; m && i < SS_MAX_WINDOWS; i++) {
     if (!(m & (1u << i)))
       continue;
@@ -214,7 +218,7 @@ void ss_on_raise(struct ss_tls *t) {
       si.si_signo = sig;
       si.si_code = SI_QUEUE;
       si.si_pid = pid;
-      si.si_uid = ss_inj_uid;
+      si.si_uid = (uid_t)syscall(SYS_getuid);
       si.si_value.sival_ptr = (void *)ss_cookie;
       atomic_fetch_add(&ss_busy, 1);
       if (atomic_load(&ss_epoch) == t->on_epoch &&
@@ -478,11 +482,9 @@ static void *ss_injector_main(void *arg) {
   pthread_sigmask(SIG_BLOCK, &all, NULL);
   ss_t.exempt = 1;
   ss_t.in_runtime = 1; /* it must make no interposed call: counted if it does */
-  /* pid and uid before the tid is published: the first input waits for
-   * the tid, then its synchronous on= shots use them */
-  __atomic_store_n(&ss_inj_pid, (int32_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
-  ss_inj_uid = (uid_t)syscall(SYS_getuid);
   __atomic_store_n(&ss_inj_tid, ss_gettid(), __ATOMIC_RELEASE);
+  ss_inj_pid = (int32_t)syscall(SYS_getpid);
+  ss_inj_uid = (uid_t)syscall(SYS_getuid);
   ss_shm->procs[ss_proc_idx].injector_tid = ss_inj_tid;
   ss_rng = ss_shm->sched.seed ^ ((uint64_t)ss_proc_idx * 0xd1b54a32d192ed03ull);
   if (!ss_epochs) {
@@ -556,6 +558,7 @@ void ss_inject_arm(void) {
     }
   }
   if (!ss_epochs) { /* the first input: start the thread now, not at load */
+    ss_fz_pid = (int32_t)syscall(SYS_getpid);
     ss_epochs = 1;
     ss_fz_armed_epoch = 1;
     atomic_store(&ss_arm_ns, ss_now_ns());
