@@ -7,8 +7,10 @@
  * 2. The signature (a hash of kind, signal, handler, callee, interrupted
  *    function) deduplicates: one finding per signature.
  * 3. Minimize the first input of each signature: drop schedule records
- *    (fewest signals), cut shot counts, then delete workload bytes, keeping
- *    each change only while the signature still shows.
+ *    (fewest signals), make on= records synchronous (w even: the calling
+ *    thread raises the signal inside the k-th call, the same interruption
+ *    every run), cut shot counts, then delete workload bytes, keeping each
+ *    change only while the signature still shows.
  * 4. Convert: the normal build of the program runs the minimized workload
  *    (its --input option) under `sigstorm sweep` of the function the signal
  *    interrupted, which gives an instruction window (FUNC#K+Ni) that
@@ -402,6 +404,19 @@ static unsigned ss_nrecords(const unsigned char *d, size_t n) {
   return k;
 }
 
+/* on= records that the calling thread raises inside the call (fuzz ABI 2:
+ * w even), which show the same interruption every run */
+static unsigned ss_nsync(const unsigned char *d, size_t n) {
+  unsigned k = 0;
+  for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
+    size_t o = (size_t)r * SS_FUZZ_RECORD_SIZE; /* missing bytes are 0 */
+    if (o < n && d[o] % SS_FZ_NKINDS == SS_FZ_ON &&
+        (o + 6 >= n || !(d[o + 6] & 1)))
+      k++;
+  }
+  return k;
+}
+
 /* Minimizes *d in place (its length in *n); returns the replays used. */
 static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
   /* a full prefix, so records can be edited */
@@ -419,6 +434,18 @@ static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
       continue;
     memcpy(c, d, *n);
     memset(c + (size_t)r * SS_FUZZ_RECORD_SIZE, 0, SS_FUZZ_RECORD_SIZE);
+    if (ss_min_keeps(m, c, *n))
+      memcpy(d, c, *n);
+  }
+  /* deterministic: an on= window sent by the injector thread w ns after
+   * the entry (w odd) raised inside the call instead (w = 0) */
+  for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
+    unsigned char *b = d + (size_t)r * SS_FUZZ_RECORD_SIZE;
+    if (b[0] % SS_FZ_NKINDS != SS_FZ_ON || !(b[6] & 1))
+      continue;
+    memcpy(c, d, *n);
+    c[(size_t)r * SS_FUZZ_RECORD_SIZE + 6] = 0;
+    c[(size_t)r * SS_FUZZ_RECORD_SIZE + 7] = 0;
     if (ss_min_keeps(m, c, *n))
       memcpy(d, c, *n);
   }
@@ -930,9 +957,10 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
     else
       fprintf(f,
               "fuzz input:  input, minimized from %zu to %zu bytes (%u to %u "
-              "signal records) in %u re-runs, %.1f s; it shows the finding "
-              "in %u/3 re-runs\n",
-              n0, n, sig0, ss_nrecords(d, n), runs, min_s, shows);
+              "signal records, %u synchronous on=) in %u re-runs, %.1f s; it "
+              "shows the finding in %u/3 re-runs\n",
+              n0, n, sig0, ss_nrecords(d, n), ss_nsync(d, n), runs, min_s,
+              shows);
     fprintf(f, "reproduce:   SIGSTORM_FUZZ_ORACLE=%s %s%s input\n", t->oracle,
             t->rerun,
             t->rerun_engine == SS_ENG_LIBFUZZER
@@ -972,6 +1000,8 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
                          json_object_new_int64((int64_t)case_wl));
   json_object_object_add(j, "signal_records",
                          json_object_new_int((int)ss_nrecords(d, n)));
+  json_object_object_add(j, "sync_on_records",
+                         json_object_new_int((int)ss_nsync(d, n)));
   json_object_object_add(j, "input_shows", json_object_new_int((int)shows));
   json_object_object_add(j, "input_reruns", json_object_new_int(3));
   json_object_object_add(j, "case",
