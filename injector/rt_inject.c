@@ -133,6 +133,17 @@ static double ss_rand01(void) {
   return (double)(ss_rand() >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* The siginfo of the runtime's shots: SI_QUEUE with our cookie, so the
+ * trampoline can tell them from the program's own signals. */
+static void ss_si_ours(siginfo_t *si, int sig, int32_t pid, uid_t uid) {
+  memset(si, 0, sizeof *si);
+  si->si_signo = sig;
+  si->si_code = SI_QUEUE;
+  si->si_pid = pid;
+  si->si_uid = uid;
+  si->si_value.sival_ptr = (void *)ss_cookie;
+}
+
 #ifdef SS_FUZZ_BUILD
 /* Fuzz mode: may the k-th call's own thread raise window w's signal on
  * itself, synchronously, inside the call? Only for a window with no delay
@@ -196,6 +207,10 @@ void ss_on_event(unsigned fn) {
  * signal the thread blocks is not sent: it would arrive outside the call,
  * maybe after the input. */
 void ss_on_raise(struct ss_tls *t) {
+  /* a handler interrupted the call between trigger and raise, and made an
+   * interposed call of its own: the shot is the interrupted call's */
+  if (t->depth)
+    return;
   int saved_errno = errno;
   uint32_t m = t->on_sync;
   t->on_sync = 0;
@@ -214,12 +229,7 @@ void ss_on_raise(struct ss_tls *t) {
       continue;
     if (!(old & one)) {
       siginfo_t si;
-      memset(&si, 0, sizeof si);
-      si.si_signo = sig;
-      si.si_code = SI_QUEUE;
-      si.si_pid = pid;
-      si.si_uid = (uid_t)syscall(SYS_getuid);
-      si.si_value.sival_ptr = (void *)ss_cookie;
+      ss_si_ours(&si, sig, pid, (uid_t)syscall(SYS_getuid));
       atomic_fetch_add(&ss_busy, 1);
       if (atomic_load(&ss_epoch) == t->on_epoch &&
           (force ? syscall(SYS_tgkill, (long)pid, (long)tid, (long)sig)
@@ -343,12 +353,7 @@ static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
     tids[n++] = pid;
   /* marked (SI_QUEUE, our cookie) unless forced: see the trampoline */
   siginfo_t si;
-  memset(&si, 0, sizeof si);
-  si.si_signo = sig;
-  si.si_code = SI_QUEUE;
-  si.si_pid = pid;
-  si.si_uid = ss_inj_uid;
-  si.si_value.sival_ptr = (void *)ss_cookie;
+  ss_si_ours(&si, sig, pid, ss_inj_uid);
   int force = (w->flags & SS_WF_FORCE) != 0;
   atomic_fetch_add(&ss_busy, 1);
   if (!ss_live()) {
