@@ -9,8 +9,10 @@
  * 3. Minimize the first input of each signature: drop schedule records
  *    (fewest signals), make on= records synchronous (w even: the calling
  *    thread raises the signal inside the k-th call, the same interruption
- *    every run), cut shot counts, then delete workload bytes, keeping each
- *    change only while the signature still shows.
+ *    every run), else turn the first record into one at the interrupted
+ *    function's 1st, 2nd or 4th entry, cut shot counts, then delete
+ *    workload bytes, keeping each change only while the signature still
+ *    shows.
  * 4. Convert: the normal build of the program runs the minimized workload
  *    (its --input option) under `sigstorm sweep` of the function the signal
  *    interrupted, which gives an instruction window (FUNC#K+Ni) that
@@ -374,6 +376,7 @@ int ss_fz_classify_text(const char *text, ss_fz_class *out) {
 struct ss_min {
   const ss_fz_target *t;
   const char *want; /* signature */
+  int fn;           /* the interrupted function (SS_FN_*), -1 none */
   char path[4096];  /* scratch file */
   unsigned runs;
   uint64_t deadline;
@@ -448,6 +451,29 @@ static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
     c[(size_t)r * SS_FUZZ_RECORD_SIZE + 7] = 0;
     if (ss_min_keeps(m, c, *n))
       memcpy(d, c, *n);
+  }
+  /* a finding of a time window: the first record rewritten as a
+   * synchronous on= window at one of the first entries into the function
+   * the signal interrupted (its signal and thread kept) */
+  static const unsigned char ks[] = {1, 2, 4};
+  for (unsigned r = 0;
+       m->fn >= 0 && m->fn < 256 && ss_nsync(d, *n) == 0 && r < SS_FUZZ_RECORDS;
+       r++) {
+    size_t o = (size_t)r * SS_FUZZ_RECORD_SIZE;
+    if (d[o] % SS_FZ_NKINDS == SS_FZ_NONE)
+      continue;
+    for (unsigned i = 0; i < sizeof ks; i++) {
+      memcpy(c, d, *n);
+      c[o] = SS_FZ_ON;
+      c[o + 3] = (unsigned char)m->fn;
+      c[o + 4] = (unsigned char)(ks[i] - 1);
+      c[o + 5] = c[o + 6] = c[o + 7] = 0;
+      if (ss_min_keeps(m, c, *n)) {
+        memcpy(d, c, *n);
+        break;
+      }
+    }
+    break;
   }
   /* fewest shots: every/rate windows down to one shot */
   for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
@@ -787,7 +813,9 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   double min_s = 0;
   int kept_original = 1;
   if (shows0 > 0) {
-    struct ss_min m = {.t = t, .want = cls->signature};
+    struct ss_min m = {.t = t, .want = cls->signature, .fn = -1};
+    if (cls->interrupted[0] && strcmp(cls->interrupted, "-") != 0)
+      m.fn = ss_fn_lookup(cls->interrupted);
     ss_bprintf(m.path, sizeof m.path, "%s/.min-input", tmpdir);
     m.deadline = ss_mono_ns() + t->minimize_ns / 2;
     uint64_t t0 = ss_mono_ns();
