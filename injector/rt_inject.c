@@ -74,11 +74,12 @@ static uint64_t ss_fz_fired;  /* ... and signals_fired when it armed */
 /* the injector's: ss_futex as it was before the run loop last looked at
  * the on= triggers, so a trigger after that look ends its next sleep */
 static uint32_t ss_fz_seen;
-/* the process that armed the first input: its threads raise synchronous
- * on= shots (not a fork child of the workload, which has no injector);
- * set before the injector thread starts, which a busy machine may run
- * only after the first input */
+/* the process (and its uid) that armed the first input: its threads raise
+ * synchronous on= shots (not a fork child of the workload, which has no
+ * injector); set before the injector thread starts, which a busy machine
+ * may run only after the first input */
 static int32_t ss_fz_pid;
+static uid_t ss_fz_uid;
 
 int32_t ss_inject_tid(void) {
   return ss_inj_tid;
@@ -229,7 +230,7 @@ void ss_on_raise(struct ss_tls *t) {
       continue;
     if (!(old & one)) {
       siginfo_t si;
-      ss_si_ours(&si, sig, pid, (uid_t)syscall(SYS_getuid));
+      ss_si_ours(&si, sig, pid, ss_fz_uid);
       atomic_fetch_add(&ss_busy, 1);
       if (atomic_load(&ss_epoch) == t->on_epoch &&
           (force ? syscall(SYS_tgkill, (long)pid, (long)tid, (long)sig)
@@ -564,6 +565,7 @@ void ss_inject_arm(void) {
   }
   if (!ss_epochs) { /* the first input: start the thread now, not at load */
     ss_fz_pid = (int32_t)syscall(SYS_getpid);
+    ss_fz_uid = (uid_t)syscall(SYS_getuid);
     ss_epochs = 1;
     ss_fz_armed_epoch = 1;
     atomic_store(&ss_arm_ns, ss_now_ns());
