@@ -7,8 +7,12 @@
  * 2. The signature (a hash of kind, signal, handler, callee, interrupted
  *    function) deduplicates: one finding per signature.
  * 3. Minimize the first input of each signature: drop schedule records
- *    (fewest signals), cut shot counts, then delete workload bytes, keeping
- *    each change only while the signature still shows.
+ *    (fewest signals), make on= records synchronous (w even: the calling
+ *    thread raises the signal inside the k-th call, the same interruption
+ *    every run), else turn the first record into one at the interrupted
+ *    function's 1st, 2nd or 4th entry, cut shot counts, then delete
+ *    workload bytes, keeping each change only while the signature still
+ *    shows.
  * 4. Convert: the normal build of the program runs the minimized workload
  *    (its --input option) under `sigstorm sweep` of the function the signal
  *    interrupted, which gives an instruction window (FUNC#K+Ni) that
@@ -431,6 +435,7 @@ int ss_fz_classify_text(const char *text, ss_fz_class *out) {
 struct ss_min {
   const ss_fz_target *t;
   const char *want; /* signature */
+  int fn;           /* the interrupted function (SS_FN_*), -1 none */
   char path[4096];  /* scratch file */
   unsigned runs;
   uint64_t deadline;
@@ -461,6 +466,19 @@ static unsigned ss_nrecords(const unsigned char *d, size_t n) {
   return k;
 }
 
+/* on= records that the calling thread raises inside the call (fuzz ABI 2:
+ * w even), which show the same interruption every run */
+static unsigned ss_nsync(const unsigned char *d, size_t n) {
+  unsigned k = 0;
+  for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
+    size_t o = (size_t)r * SS_FUZZ_RECORD_SIZE; /* missing bytes are 0 */
+    if (o < n && d[o] % SS_FZ_NKINDS == SS_FZ_ON &&
+        (o + 6 >= n || !(d[o + 6] & 1)))
+      k++;
+  }
+  return k;
+}
+
 /* Minimizes *d in place (its length in *n); returns the replays used. */
 static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
   /* a full prefix, so records can be edited */
@@ -480,6 +498,41 @@ static unsigned ss_minimize(struct ss_min *m, unsigned char *d, size_t *n) {
     memset(c + (size_t)r * SS_FUZZ_RECORD_SIZE, 0, SS_FUZZ_RECORD_SIZE);
     if (ss_min_keeps(m, c, *n))
       memcpy(d, c, *n);
+  }
+  /* deterministic: an on= window sent by the injector thread w ns after
+   * the entry (w odd) raised inside the call instead (w = 0) */
+  for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
+    unsigned char *b = d + (size_t)r * SS_FUZZ_RECORD_SIZE;
+    if (b[0] % SS_FZ_NKINDS != SS_FZ_ON || !(b[6] & 1))
+      continue;
+    memcpy(c, d, *n);
+    c[(size_t)r * SS_FUZZ_RECORD_SIZE + 6] = 0;
+    c[(size_t)r * SS_FUZZ_RECORD_SIZE + 7] = 0;
+    if (ss_min_keeps(m, c, *n))
+      memcpy(d, c, *n);
+  }
+  /* a finding of a time window: the first record rewritten as a
+   * synchronous on= window at one of the first entries into the function
+   * the signal interrupted (its signal and thread kept) */
+  static const unsigned char ks[] = {1, 2, 4};
+  for (unsigned r = 0;
+       m->fn >= 0 && m->fn < 256 && ss_nsync(d, *n) == 0 && r < SS_FUZZ_RECORDS;
+       r++) {
+    size_t o = (size_t)r * SS_FUZZ_RECORD_SIZE;
+    if (d[o] % SS_FZ_NKINDS == SS_FZ_NONE)
+      continue;
+    for (unsigned i = 0; i < sizeof ks; i++) {
+      memcpy(c, d, *n);
+      c[o] = SS_FZ_ON;
+      c[o + 3] = (unsigned char)m->fn;
+      c[o + 4] = (unsigned char)(ks[i] - 1);
+      c[o + 5] = c[o + 6] = c[o + 7] = 0;
+      if (ss_min_keeps(m, c, *n)) {
+        memcpy(d, c, *n);
+        break;
+      }
+    }
+    break;
   }
   /* fewest shots: every/rate windows down to one shot */
   for (unsigned r = 0; r < SS_FUZZ_RECORDS; r++) {
@@ -819,7 +872,9 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   double min_s = 0;
   int kept_original = 1;
   if (shows0 > 0) {
-    struct ss_min m = {.t = t, .want = cls->signature};
+    struct ss_min m = {.t = t, .want = cls->signature, .fn = -1};
+    if (cls->interrupted[0] && strcmp(cls->interrupted, "-") != 0)
+      m.fn = ss_fn_lookup(cls->interrupted);
     ss_bprintf(m.path, sizeof m.path, "%s/.min-input", tmpdir);
     m.deadline = ss_mono_ns() + t->minimize_ns / 2;
     uint64_t t0 = ss_mono_ns();
@@ -989,9 +1044,10 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
     else
       fprintf(f,
               "fuzz input:  input, minimized from %zu to %zu bytes (%u to %u "
-              "signal records) in %u re-runs, %.1f s; it shows the finding "
-              "in %u/3 re-runs\n",
-              n0, n, sig0, ss_nrecords(d, n), runs, min_s, shows);
+              "signal records, %u synchronous on=) in %u re-runs, %.1f s; it "
+              "shows the finding in %u/3 re-runs\n",
+              n0, n, sig0, ss_nrecords(d, n), ss_nsync(d, n), runs, min_s,
+              shows);
     fprintf(f, "reproduce:   SIGSTORM_FUZZ_ORACLE=%s %s%s input\n", t->oracle,
             t->rerun,
             t->rerun_engine == SS_ENG_LIBFUZZER
@@ -1031,6 +1087,8 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
                          json_object_new_int64((int64_t)case_wl));
   json_object_object_add(j, "signal_records",
                          json_object_new_int((int)ss_nrecords(d, n)));
+  json_object_object_add(j, "sync_on_records",
+                         json_object_new_int((int)ss_nsync(d, n)));
   json_object_object_add(j, "input_shows", json_object_new_int((int)shows));
   json_object_object_add(j, "input_reruns", json_object_new_int(3));
   json_object_object_add(j, "case",

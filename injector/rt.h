@@ -56,6 +56,11 @@ struct ss_tls {
   uint32_t heap_pending; /* heap checks still to run (SS_F_HEAP_CHECK) */
   int32_t heap_sig;      /* ... after this signal's handler */
   uintptr_t heap_handler;
+#ifdef SS_FUZZ_BUILD
+  uint32_t on_sync;  /* on= windows (bit i) to raise here once the call that
+                      * triggered them is marked in flight (ss_on_raise) */
+  uint32_t on_epoch; /* ... the epoch they were triggered in */
+#endif
   struct ss_hframe frames[SS_MAX_DEPTH];
 };
 
@@ -110,6 +115,12 @@ SS_HIDDEN void ss_heap_check(struct ss_tls *t);
 /* rt_inject.c */
 SS_HIDDEN void ss_injector_start(void);
 SS_HIDDEN void ss_on_event(unsigned fn); /* an armed fn was entered */
+#ifdef SS_FUZZ_BUILD
+/* fuzz mode: raises the signals of the on= windows ss_on_event left in
+ * t->on_sync, on this thread, now (the wrapper calls it once the function
+ * is marked in flight; async-signal-safe) */
+SS_HIDDEN void ss_on_raise(struct ss_tls *t);
+#endif
 /* fuzz mode: run the schedule in the segment from now / stop it; after
  * disarm returns no shot of it can arrive */
 SS_HIDDEN void ss_inject_arm(void);
@@ -173,7 +184,7 @@ SS_HIDDEN void ss_o_flush(struct ss_out *o);        /* write(2) to fd 2 */
 /* a function's name without offset: the executable's .symtab (mapped at
  * the first call, with system calls only), NULL when unknown */
 SS_HIDDEN const char *ss_fz_sym(uintptr_t a);
-/* appends the schedule lines ("==sigstorm== schedule (fuzz abi 1) window
+/* appends the schedule lines ("==sigstorm== schedule (fuzz abi 2) window
  * N: ...") of the armed schedule */
 SS_HIDDEN void ss_fz_schedule_lines(struct ss_out *o);
 /* appends "==sigstorm== FINDING kind=... thread=...\n" */

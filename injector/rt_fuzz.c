@@ -250,7 +250,9 @@ static void ss_fz_decode(const uint8_t *pre) {
       w->kind = SS_WIN_ON;
       w->on_fn = b[3] % SS_FN_COUNT;
       w->on_k = v + 1;
-      w->delay_ns = x;
+      /* w even: no delay, raised by the calling thread inside the call
+       * (when the window targets it); odd: w ns later, by the injector */
+      w->delay_ns = x & 1 ? x : 0;
       w->count = 1;
       break;
     }

@@ -10,6 +10,10 @@
  * In a fuzz build (rt_fuzz.c) the thread runs one schedule per input: it
  * waits for ss_inject_arm(), runs the windows from that moment, and stops
  * at ss_inject_disarm(), which returns only once no shot can come any more.
+ * An on= window with no delay whose k-th call is made on the thread it
+ * targets is not the injector's: the calling thread raises the signal on
+ * itself inside the call (ss_on_raise), so the input interrupts the same
+ * call every time it runs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -47,7 +51,9 @@ static uint64_t ss_rng;
 /* Fuzz epochs: odd while a schedule is armed. A shot is made only with
  * ss_busy set and the epoch unchanged (checked after setting it), so
  * disarm, which changes the epoch and then waits for ss_busy to clear,
- * knows that every shot has been sent before it returns. */
+ * knows that every shot has been sent before it returns. ss_busy counts the
+ * senders: the injector, and program threads raising an on= window's
+ * signal on themselves (ss_on_raise). */
 static int ss_epochs; /* set before the thread starts: fuzz mode */
 static _Atomic uint32_t ss_epoch;
 static _Atomic uint32_t ss_busy;
@@ -68,6 +74,12 @@ static uint64_t ss_fz_fired;  /* ... and signals_fired when it armed */
 /* the injector's: ss_futex as it was before the run loop last looked at
  * the on= triggers, so a trigger after that look ends its next sleep */
 static uint32_t ss_fz_seen;
+/* the process (and its uid) that armed the first input: its threads raise
+ * synchronous on= shots (not a fork child of the workload, which has no
+ * injector); set before the injector thread starts, which a busy machine
+ * may run only after the first input */
+static int32_t ss_fz_pid;
+static uid_t ss_fz_uid;
 
 int32_t ss_inject_tid(void) {
   return ss_inj_tid;
@@ -122,6 +134,36 @@ static double ss_rand01(void) {
   return (double)(ss_rand() >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* The siginfo of the runtime's shots: SI_QUEUE with our cookie, so the
+ * trampoline can tell them from the program's own signals. */
+static void ss_si_ours(siginfo_t *si, int sig, int32_t pid, uid_t uid) {
+  memset(si, 0, sizeof *si);
+  si->si_signo = sig;
+  si->si_code = SI_QUEUE;
+  si->si_pid = pid;
+  si->si_uid = uid;
+  si->si_value.sival_ptr = (void *)ss_cookie;
+}
+
+#ifdef SS_FUZZ_BUILD
+/* Fuzz mode: may the k-th call's own thread raise window w's signal on
+ * itself, synchronously, inside the call? Only for a window with no delay
+ * (the ABI's even w) whose target is this thread (the caller; for main, the
+ * process's initial thread), outside any handler (a handler's call may be
+ * left by the fuzz runtime before the raise), in the injector's process (a
+ * fork child has no injector: no shot), with the schedule armed. */
+static int ss_on_sync_ok(const struct ss_window *w, const struct ss_tls *t,
+                         uint32_t e) {
+  if (!ss_epochs || !(e & 1) || w->delay_ns || w->sig == SS_SIG_HANDLED ||
+      t->depth || (w->thread != SS_THR_CALLER && w->thread != SS_THR_MAIN))
+    return 0;
+  int32_t pid = (int32_t)syscall(SYS_getpid);
+  if (pid != ss_fz_pid)
+    return 0;
+  return w->thread == SS_THR_CALLER || ss_gettid() == pid;
+}
+#endif
+
 /* Called by a target thread on entry into an armed function. */
 void ss_on_event(unsigned fn) {
   int saved_errno = errno;
@@ -131,6 +173,16 @@ void ss_on_event(unsigned fn) {
     const struct ss_window *w = &sc->w[i];
     if (w->kind != SS_WIN_ON || w->on_fn != fn || w->on_k != k)
       continue;
+#ifdef SS_FUZZ_BUILD
+    struct ss_tls *t = &ss_t;
+    uint32_t e = atomic_load(&ss_epoch);
+    if (ss_on_sync_ok(w, t, e)) {
+      /* the wrapper raises it once the call is marked in flight */
+      t->on_sync |= 1u << i;
+      t->on_epoch = e;
+      continue;
+    }
+#endif
     atomic_store(&ss_on_tid[i], ss_gettid());
     atomic_store(&ss_on_when[i], ss_now_ns());
     atomic_fetch_add(&ss_futex, 1);
@@ -140,6 +192,60 @@ void ss_on_event(unsigned fn) {
   }
   errno = saved_errno;
 }
+
+#ifdef SS_FUZZ_BUILD
+/* The synchronous shot of the on= windows in t->on_sync (bits), on this
+ * thread, from inside the interposed call that triggered them: the wrapper
+ * has marked the call in flight, so the handler sees the interrupted frame
+ * inside it, as for a shot from the injector. Raw system calls only. The
+ * signal is blocked while it is sent (ss_busy held, epoch checked, as the
+ * injector sends) and delivered when the mask is restored: ss_busy is not
+ * held while the handler runs, so a handler that never returns (a
+ * siglongjmp, a deadlock) cannot leave disarm waiting. That last call goes
+ * through libc's syscall(), so the interrupted pc is libc's, not the
+ * runtime's text (which, linked into a fuzz binary, is the executable's:
+ * the trampoline would read it as the runtime interrupting itself). A
+ * signal the thread blocks is not sent: it would arrive outside the call,
+ * maybe after the input. */
+void ss_on_raise(struct ss_tls *t) {
+  /* a handler interrupted the call between trigger and raise, and made an
+   * interposed call of its own: the shot is the interrupted call's */
+  if (t->depth)
+    return;
+  int saved_errno = errno;
+  uint32_t m = t->on_sync;
+  t->on_sync = 0;
+  const struct ss_schedule *sc = &ss_shm->sched;
+  int32_t pid = ss_fz_pid, tid = ss_gettid();
+  for (uint32_t i = 0; m && i < SS_MAX_WINDOWS; i++) {
+    if (!(m & (1u << i)))
+      continue;
+    m &= ~(1u << i);
+    const struct ss_window *w = &sc->w[i];
+    int sig = w->sig, force = (w->flags & SS_WF_FORCE) != 0;
+    if (sig < 1 || sig >= SS_NSIG || (!force && !ss_sig_has_handler(sig)))
+      continue;
+    uint64_t one = 1ull << (sig - 1), old = 0;
+    if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &one, &old, sizeof one) != 0)
+      continue;
+    if (!(old & one)) {
+      siginfo_t si;
+      ss_si_ours(&si, sig, pid, ss_fz_uid);
+      atomic_fetch_add(&ss_busy, 1);
+      if (atomic_load(&ss_epoch) == t->on_epoch &&
+          (force ? syscall(SYS_tgkill, (long)pid, (long)tid, (long)sig)
+                 : syscall(SYS_rt_tgsigqueueinfo, (long)pid, (long)tid,
+                           (long)sig, &si)) == 0)
+        atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_fired, 1,
+                                  memory_order_relaxed);
+      atomic_fetch_sub(&ss_busy, 1);
+    }
+    /* delivered as this call returns, inside the interposed call */
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
+  }
+  errno = saved_errno;
+}
+#endif
 
 static void ss_sleep_until(uint64_t abs_ns) {
   struct timespec ts = {(time_t)(abs_ns / 1000000000ull),
@@ -248,16 +354,11 @@ static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
     tids[n++] = pid;
   /* marked (SI_QUEUE, our cookie) unless forced: see the trampoline */
   siginfo_t si;
-  memset(&si, 0, sizeof si);
-  si.si_signo = sig;
-  si.si_code = SI_QUEUE;
-  si.si_pid = pid;
-  si.si_uid = ss_inj_uid;
-  si.si_value.sival_ptr = (void *)ss_cookie;
+  ss_si_ours(&si, sig, pid, ss_inj_uid);
   int force = (w->flags & SS_WF_FORCE) != 0;
-  atomic_store(&ss_busy, 1);
+  atomic_fetch_add(&ss_busy, 1);
   if (!ss_live()) {
-    atomic_store(&ss_busy, 0);
+    atomic_fetch_sub(&ss_busy, 1);
     return;
   }
   for (int i = 0; i < n; i++)
@@ -266,7 +367,7 @@ static void ss_fire(const struct ss_window *w, int sig, int32_t caller) {
                          (long)sig, &si)) == 0)
       atomic_fetch_add_explicit((_Atomic uint64_t *)&ss_shm->signals_fired, 1,
                                 memory_order_relaxed);
-  atomic_store(&ss_busy, 0);
+  atomic_fetch_sub(&ss_busy, 1);
 }
 
 static uint64_t ss_next_after(const struct ss_window *w, uint64_t from) {
@@ -463,6 +564,8 @@ void ss_inject_arm(void) {
     }
   }
   if (!ss_epochs) { /* the first input: start the thread now, not at load */
+    ss_fz_pid = (int32_t)syscall(SYS_getpid);
+    ss_fz_uid = (uid_t)syscall(SYS_getuid);
     ss_epochs = 1;
     ss_fz_armed_epoch = 1;
     atomic_store(&ss_arm_ns, ss_now_ns());

@@ -245,11 +245,18 @@ static inline unsigned ss_enter(unsigned fn) {
     t->slot = ss_progress_slot(t);
   atomic_store_explicit((_Atomic uint64_t *)&t->slot->progress, ++t->nprog,
                         memory_order_relaxed);
-  if (SS_UNLIKELY(t->depth | t->in_runtime | ss_armed[fn] | t->heap_pending))
+  unsigned slow = t->depth | t->in_runtime | ss_armed[fn] | t->heap_pending;
+  if (SS_UNLIKELY(slow))
     tok = ss_enter_slow(t, fn);
   if (t->fam[fam]++ == 0)
     t->fam_fn[fam] = (uint16_t)fn;
   atomic_signal_fence(memory_order_seq_cst);
+#ifdef SS_FUZZ_BUILD
+  /* an on= window's k-th call, on the thread it targets: its signal is
+   * raised here, now that the call is in flight (rt_inject.c) */
+  if (SS_UNLIKELY(slow) && SS_UNLIKELY(t->on_sync))
+    ss_on_raise(t);
+#endif
   return tok;
 }
 

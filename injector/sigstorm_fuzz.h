@@ -8,7 +8,7 @@
  * passes the rest to the target's function, disarms, and aborts with a
  * "==sigstorm== ERROR" report when a handler made an unsafe call.
  *
- * Layout, version 1: SS_FUZZ_RECORDS records of SS_FUZZ_RECORD_SIZE bytes;
+ * Layout, version 2: SS_FUZZ_RECORDS records of SS_FUZZ_RECORD_SIZE bytes;
  * an input shorter than the prefix is read as if padded with zero bytes and
  * has no workload bytes. Every byte pattern is a valid schedule: each field
  * is taken modulo its range.
@@ -23,16 +23,22 @@
  *   bytes 4-5 v (little-endian): after: at v*8 ns; every: period 1000+v*8 ns;
  *           rate: (v+1)*100 Hz; on: the (v+1)-th entry since the input began
  *   bytes 6-7 w (little-endian): every/rate: first shot from w*8 ns;
- *           on: delay w ns after the entry; after: reserved
+ *           on: w even: at the entry, raised synchronously by the thread
+ *           that makes the k-th call when the window targets it (thread 1,
+ *           or thread 0 and the call is made on the input's thread), inside
+ *           the call (the same interruption every run); otherwise, and for
+ *           w odd, sent by the injector thread w ns after the entry;
+ *           after: reserved
  * Times count from the moment the schedule is armed, just before the
- * target's function is called.
+ * target's function is called. Version 2: w's parity for on (version 1:
+ * always the injector, w ns after the entry).
  */
 #ifndef SIGSTORM_FUZZ_H
 #define SIGSTORM_FUZZ_H
 
 #include <stddef.h>
 
-#define SS_FUZZ_ABI_VERSION 1
+#define SS_FUZZ_ABI_VERSION 2
 #define SS_FUZZ_RECORDS 4
 #define SS_FUZZ_RECORD_SIZE 8
 #define SS_FUZZ_PREFIX ((size_t)SS_FUZZ_RECORDS * SS_FUZZ_RECORD_SIZE)

@@ -4,7 +4,8 @@
 # aborts with sigstorm's report (run as libFuzzer runs a file argument), the
 # fixed twin runs it clean; a short libFuzzer campaign finds the handler's
 # unsafe call in the race window and saves the input, the twin's finds
-# nothing; interruption coverage adds features. Skipped (77) when the fuzz targets were not built (no clang with
+# nothing; a synchronous on= input shows its finding in every run;
+# interruption coverage adds features. Skipped (77) when the fuzz targets were not built (no clang with
 # libFuzzer).
 . "$(dirname "$0")/lib.sh"
 bug="$TARGETS/regresshion.fuzz"
@@ -45,6 +46,46 @@ grep -Eq '^==sigstorm== FINDING kind=(unsafe-call|reentrancy-window|reentrancy) 
 
 run_rc 0 "$fixed" "${LF[@]}" -runs=5 "$T/alarm.in"
 ! grep -q '==sigstorm==' "$T/err" || fail "the fixed twin reported: $(grep '==sigstorm==' "$T/err")"
+
+# A synchronous on= window (fuzz ABI 2): record 0 is kind 4 (on), signal 0,
+# thread 0 (the input's thread), function 0 (malloc), v=4 (the 5th entry),
+# w=0 (even: raised by the calling thread inside that malloc call). The
+# same input must show the same finding in every run, each a process of
+# its own; the fixed twins never.
+python3 - "$T/onsync.in" "$T/onsync_mih.in" <<'PY'
+import struct, sys
+pre = bytes([4, 0, 0, 0]) + struct.pack("<HH", 4, 0) + bytes(24)
+pkt = bytes([199]) + bytes((i * 7) & 255 for i in range(200))
+open(sys.argv[1], "wb").write(pre + pkt * 50)
+open(sys.argv[2], "wb").write(pre + bytes(range(200)))
+PY
+onsync() { # MODEL INPUT FINDING-REGEX: 50 runs, each must show it
+  local bin=$TARGETS/$1.fuzz fix=$TARGETS/$1_fixed.fuzz i k=0
+  [ -x "$bin" ] && [ -x "$fix" ] || fail "no fuzz targets for $1"
+  for i in $(seq 50); do
+    set +e
+    (cd "$T" && SIGSTORM_FUZZ_ORACLE=window "$bin" "${LF[@]}" -runs=1 "$2") \
+      >"$T/out" 2>"$T/err"
+    set -e
+    if grep -Eq "$3" "$T/err"; then
+      k=$((k + 1))
+    else
+      grep '==sigstorm==' "$T/err" >&2 || tail -n 5 "$T/err" >&2
+    fi
+  done
+  [ "$k" -eq 50 ] || fail "$1: the synchronous on=malloc#5 input showed its finding in $k of 50 runs"
+  grep -q 'schedule (fuzz abi 2) window 0: sig=SIG[A-Z0-9]* thread=main on=malloc#5 +0ns' "$T/err" ||
+    fail "$1: the report does not give the on= window"
+  run_rc 0 env SIGSTORM_FUZZ_ORACLE=window "$fix" "${LF[@]}" -runs=50 "$2"
+  ! grep -q '==sigstorm==' "$T/err" || fail "$1_fixed reported: $(grep '==sigstorm==' "$T/err")"
+  echo "$1: synchronous on=malloc#5: the finding in 50 of 50 runs, the fixed twin clean"
+}
+onsync regresshion "$T/onsync.in" \
+  '^==sigstorm== FINDING kind=reentrancy-window sig=SIGALRM handler=grace_alarm_handler callee=vsnprintf interrupted=malloc thread=main$'
+if [ -x "$TARGETS/malloc_in_handler.fuzz" ]; then
+  onsync malloc_in_handler "$T/onsync_mih.in" \
+    '^==sigstorm== FINDING kind=reentrancy sig=SIGUSR1 handler=stats_handler callee=malloc interrupted=malloc thread=main$'
+fi
 
 # A short campaign from an empty corpus, with the race-window oracle: the
 # handler's unsafe call made while the interrupted frame was inside the
@@ -124,7 +165,7 @@ PY
   grep -q "^==sigstorm== ERROR: sigstorm: $kind: " "$T/err" ||
     { cat "$T/err" >&2; fail "no $kind report"; }
   grep -Eq "$want" "$T/err" || { grep '==sigstorm==' "$T/err" >&2; fail "wrong FINDING line for the $kind"; }
-  grep -q 'schedule (fuzz abi 1) window 0: sig=SIGUSR1 thread=main after=524280ns' "$T/err" ||
+  grep -q 'schedule (fuzz abi 2) window 0: sig=SIGUSR1 thread=main after=524280ns' "$T/err" ||
     fail "the $kind report does not give the schedule"
   ! grep -q 'libFuzzer: deadly signal' "$T/err" || fail "libFuzzer's crash handler ran after the $kind"
   cmp -s "$T/$byte.in" "$T/wd$byte/timeout-$fnv" ||
