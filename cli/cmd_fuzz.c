@@ -579,6 +579,11 @@ static const char *ss_logidx_find(const struct ss_logidx *x, const char *file) {
 }
 
 static int ss_is_artifact_name(const char *n) {
+  /* the builtin engine writes crash-<hex>.txt beside crash-<hex>: how the
+   * worker died and its stderr, the log of that input, not an input */
+  size_t len = strlen(n);
+  if (strncmp(n, "id:", 3) != 0 && len > 4 && strcmp(n + len - 4, ".txt") == 0)
+    return 0;
   return strncmp(n, "crash-", 6) == 0 || strncmp(n, "timeout-", 8) == 0 ||
          strncmp(n, "oom-", 4) == 0 || strncmp(n, "leak-", 5) == 0 ||
          strncmp(n, "id:", 3) == 0;
@@ -644,6 +649,14 @@ static unsigned ss_triage_scan(struct ss_fz_state *s, int quiet) {
             const char *lt = ss_logidx_find(&logs, file);
             if (lt && ss_fz_classify_text(lt, &c) == 0)
               s->from_log++;
+            /* the builtin engine's own log of the input, beside it */
+            char *tp = lt || c.kind[0] ? NULL : ss_fmt("%s.txt", file);
+            size_t tl;
+            char *tt = tp ? ss_read_file(tp, &tl) : NULL;
+            if (tt && ss_fz_classify_text(tt, &c) == 0 && c.kind[0])
+              s->from_log++;
+            free(tt);
+            free(tp);
           }
           ss_state_save(sp, &c);
           s->triaged++;
