@@ -56,22 +56,22 @@ grep -q '^saved_crashes *: 0$' "$fst" || fail "the fixed twin saved crashes"
 ! ls "$T/fout/default/crashes"/id:* >/dev/null 2>&1 || fail "crashes/ of the fixed twin is not empty"
 
 # interruption coverage: the twin's queue, mapped with it on and off, plus
-# one long input whose shots surely land while it runs (a queue entry's
-# workload may end before the injector thread has woken for its first
-# shot: then no signal belongs to that input, and it adds no feature)
+# inputs whose one signal surely lands while they run: a synchronous on=
+# record (fuzz ABI 2: even w), raised by the thread itself at its 5th
+# malloc (a queue entry's time windows may all fall after its workload
+# ended: then no signal belongs to that input, and it adds no feature)
 mkdir -p "$T/q"
 cp "$T/fout/default/queue"/id:* "$T/q/"
 python3 - "$T/q/long" <<'PY'
 import sys
-# record 0: every (2), signal 0, main thread, 64 shots, period 1000+8*1000 ns;
-# three copies (a process's first input may still lose its shots)
-pre = bytes([2, 0, 0, 63, 0xe8, 0x03, 0, 0]) + bytes(24)
+# record 0: on (4), signal 0, the caller, malloc (0), 5th entry (v=4), w=0
+pre = bytes([4, 0, 1, 0, 4, 0, 0, 0]) + bytes(24)
 pkt = bytes([199]) + bytes((i * 7) & 255 for i in range(200))
 for k in range(3):
-    open(sys.argv[1] + str(k), "wb").write(pre + pkt * 1000 + bytes([k]))
+    open(sys.argv[1] + str(k), "wb").write(pre + pkt * 10 + bytes([k]))
 PY
-# (up to 3 tries: in some afl-showmap invocations no shot lands in any
-# input, all of them at once; cause not found yet, see the issue 5 notes)
+# (up to 3 tries, as before synchronous on= records: some afl-showmap
+# invocations landed no time-window shot in any input)
 extra=0
 for _ in 1 2 3; do
   for ic in 1 0; do
