@@ -270,7 +270,9 @@ static void ss_fz_where(char *out, size_t cap, uintptr_t a) {
   Dl_info di;
   if (a && __sanitizer_symbolize_pc) {
     out[0] = '\0';
-    __sanitizer_symbolize_pc((void *)a, "%f %s:%l", out, cap);
+    /* it symbolizes pc - 1 (a return address's call): a handler's entry
+     * or an interrupted pc is the instruction itself */
+    __sanitizer_symbolize_pc((void *)(a + 1), "%f %s:%l", out, cap);
     if (out[0] && strncmp(out, "<null>", 6) != 0)
       return;
   }

@@ -69,8 +69,14 @@ static _Atomic uint32_t ss_inj_sleeping;
 static _Atomic uint64_t ss_inj_wake_at; /* absolute ns, UINT64_MAX none */
 static _Atomic uint64_t ss_arm_ns;      /* when the running epoch began */
 static int ss_fz_armed_epoch; /* the arming thread's: this input bumped it */
-static int ss_fz_armed_on;    /* ... and armed on= functions */
-static uint64_t ss_fz_fired;  /* ... and signals_fired when it armed */
+/* A process's first input: its schedule's times count from when the new
+ * injector thread runs, not from before it was created (a shot due 500 us
+ * after the arm landed while the input was still waiting for the thread,
+ * before the workload began). The arming thread sets it once it has seen
+ * the thread run (or given up waiting); the thread waits for it. */
+static _Atomic int ss_fz_go;
+static int ss_fz_armed_on;   /* ... and armed on= functions */
+static uint64_t ss_fz_fired; /* ... and signals_fired when it armed */
 /* the injector's: ss_futex as it was before the run loop last looked at
  * the on= triggers, so a trigger after that look ends its next sleep */
 static uint32_t ss_fz_seen;
@@ -498,6 +504,8 @@ static void *ss_injector_main(void *arg) {
   } else {
     /* a sleep ends when asked, not up to 50 us later */
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    while (!atomic_load(&ss_fz_go))
+      syscall(SYS_sched_yield);
     for (;;) { /* one schedule per armed epoch, forever */
       uint32_t e = atomic_load(&ss_epoch);
       if (!(e & 1)) {
@@ -536,6 +544,7 @@ void ss_injector_start(void) {
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
   pthread_t th;
+  atomic_store(&ss_fz_go, 0);
   ss_t.exempt++; /* pthread_create allocates: not the program's calls */
   pthread_create(&th, &attr, ss_injector_main, NULL);
   ss_t.exempt--;
@@ -580,6 +589,9 @@ void ss_inject_arm(void) {
     while (!__atomic_load_n(&ss_inj_tid, __ATOMIC_ACQUIRE) &&
            ss_now_ns() < until)
       syscall(SYS_sched_yield);
+    /* the schedule starts now, as the workload does */
+    atomic_store(&ss_arm_ns, ss_now_ns());
+    atomic_store(&ss_fz_go, 1);
     return;
   }
   /* nothing to run: the injector (and its watchdog) go on as they are */

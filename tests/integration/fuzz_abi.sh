@@ -129,7 +129,8 @@ echo "features after 100000 runs: interruption coverage on $on, off $off"
 # The per-input watchdog (SIGSTORM_FUZZ_TIMEOUT): tests/integration/
 # fuzz_stuck.c, whose SIGUSR1 handler takes a mutex. Record 0: after, the
 # first handled signal (SIGUSR1), main thread, v=0xffff (at 524 us); the
-# workload byte 'd' holds the mutex for 50 ms (the handler deadlocks on it),
+# workload byte 'd' holds the mutex for 200 ms (the handler deadlocks on it;
+# less than the 300 ms watchdog, more than a busy machine delays the shot),
 # 'h' spins. Each must end by SIGABRT within the timeout, with the report,
 # the FINDING line and the input saved as timeout-<FNV-1a 64>; libFuzzer's
 # crash handler (which allocates) must not run.

@@ -1,7 +1,7 @@
 /* fuzz_stuck: a libFuzzer target for the fuzz runtime's watchdog
  * (tests/integration/fuzz_abi.sh). Its SIGUSR1 handler logs through a
  * mutex, as mutex_in_handler's does. The workload's first byte picks:
- *   'd'  take the mutex and work for 50 ms: a SIGUSR1 in that time makes
+ *   'd'  take the mutex and work for 200 ms: a SIGUSR1 in that time makes
  *        the handler wait for the mutex its own interrupted frame holds,
  *        a self-deadlock;
  *   'h'  spin on a flag nothing sets: a hang, no thread blocked in a lock;
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   if (data[0] == 'd') {
     pthread_mutex_lock(&log_lock);
-    uint64_t end = now_ns() + 50000000u;
+    uint64_t end = now_ns() + 200000000u;
     while (now_ns() < end)
       log_lines++;
     pthread_mutex_unlock(&log_lock);
