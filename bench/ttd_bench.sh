@@ -132,12 +132,13 @@ run_group() {
 }
 
 # Kinds a log shows, one per line: sigstorm's FINDING/ERROR lines, glibc's
-# allocator aborts (heap-corruption), a SIGSEGV/SIGBUS death (segv).
+# allocator aborts and ASan's heap reports in the libFuzzer builds
+# (heap-corruption), a SIGSEGV/SIGBUS death (segv).
 log_kinds() {
   {
     grep -o 'FINDING kind=[a-z-]*' "$1" | sed 's/.*kind=//'
     grep -o '==sigstorm== ERROR: sigstorm: [a-z-]*' "$1" | sed 's/.*sigstorm: //'
-    grep -Eq 'double free|free\(\): |malloc\(\): |realloc\(\): |corrupted |malloc_consolidate|unaligned (fastbin|tcache) chunk' "$1" && echo heap-corruption
+    grep -Eq 'double free|free\(\): |malloc\(\): |realloc\(\): |corrupted |malloc_consolidate|unaligned (fastbin|tcache) chunk|AddressSanitizer: (heap-use-after-free|double-free|attempting double-free|attempting free|heap-buffer-overflow|bad-free)' "$1" && echo heap-corruption
     grep -Eq 'SIGSEGV|SIGBUS|Segmentation fault' "$1" && echo segv
   } 2>/dev/null | sort -u || true
 }
@@ -325,7 +326,7 @@ run_stop_engine() {
 # stamped with the time they appear. Found at the first report of the race,
 # once afl-fuzz has saved a crash or hang (or the runtime a timeout-*);
 # saved inputs that no report line explains (a SIGSEGV) are re-run.
-REPORT_RE='==sigstorm== (FINDING|ERROR)|double free|free\(\): |malloc\(\): |realloc\(\): |corrupted |malloc_consolidate|unaligned (fastbin|tcache)'
+REPORT_RE='==sigstorm== (FINDING|ERROR)|double free|free\(\): |malloc\(\): |realloc\(\): |corrupted |malloc_consolidate|unaligned (fastbin|tcache)|AddressSanitizer: '
 run_afl() {
   local m=$1 c=$2 seed=$3 dir=$4 bin t0 pid f k seen=" " nlines=0 ts line found_ms="" afl_other=""
   bin=$(binary_for "$m" "$c")
