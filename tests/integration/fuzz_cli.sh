@@ -38,7 +38,18 @@ for rj in "$T/c"/findings/*/report.json; do
   [ -f "$rj" ] || fail "no finding written"
   d=$(dirname "$rj")
   kind=$(jq -r .kind "$rj")
-  case $kind in reentrancy-window | reentrancy) ;; *) fail "finding of kind $kind" ;; esac
+  case $kind in
+  reentrancy-window | reentrancy) ;;
+  deadlock)
+    # the libFuzzer build carries ASan: the handler's malloc can block on
+    # ASan's allocator lock that the interrupted malloc holds. The bug too,
+    # but only in that build: no instruction window of the glibc build
+    # shows it, so it has a report and an input, and no case.
+    grep -q '^handler: *grace_alarm_handler' "$d/report.txt" || fail "a deadlock not in the grace handler"
+    [ -s "$d/input" ] || fail "finding $d has no input"
+    continue ;;
+  *) fail "finding of kind $kind" ;;
+  esac
   [ -s "$d/input" ] || fail "finding $d has no input"
   [ -f "$d/workload.bin" ] || fail "finding $d has no workload.bin"
   grep -q "^kind: *$kind" "$d/report.txt" || fail "report.txt does not give the kind"
