@@ -89,6 +89,8 @@ SS_HIDDEN void ss_resolve_all(void);
 SS_HIDDEN void ss_signal_init(void);
 /* The program's handler for sig, if it installed a function. */
 SS_HIDDEN int ss_sig_has_handler(int sig);
+/* changes whenever ss_sig_has_handler may have changed for some signal */
+SS_HIDDEN uint32_t ss_sig_handlers_gen(void);
 SS_HIDDEN void sigstorm_trampoline(int sig, siginfo_t *si, void *uc);
 SS_HIDDEN void ss_frames_prune(struct ss_tls *t, uintptr_t sp);
 

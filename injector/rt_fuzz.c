@@ -209,13 +209,36 @@ static uint32_t ss_u16(const uint8_t *b) {
   return (uint32_t)b[0] | (uint32_t)b[1] << 8;
 }
 
-/* Decodes the prefix into the segment's schedule. */
-static void ss_fz_decode(const uint8_t *pre) {
-  int handled[SS_NSIG], nh = 0;
+/* The signals an input's records pick from: the program's handled ones,
+ * not the engine's. Rescanned only when a handler or the engine's set
+ * changed since the last scan (the input thread's cache). */
+static int ss_fz_handled[SS_NSIG], ss_fz_nhandled;
+static uint32_t ss_fz_handled_gen;
+static uint64_t ss_fz_handled_engine;
+static int ss_fz_handled_ok;
+
+static int ss_fz_handled_sigs(void) {
+  uint32_t gen = ss_sig_handlers_gen();
   uint64_t engine = atomic_load(&ss_fz_engine_sigs);
+  if (ss_fz_handled_ok && gen == ss_fz_handled_gen &&
+      engine == ss_fz_handled_engine)
+    return ss_fz_nhandled;
+  int nh = 0;
   for (int s = 1; s < SS_NSIG; s++)
     if (ss_sig_has_handler(s) && !(s <= 64 && (engine >> (s - 1)) & 1))
-      handled[nh++] = s;
+      ss_fz_handled[nh++] = s;
+  ss_fz_nhandled = nh;
+  /* the generation read before the scan: a change during it rescans */
+  ss_fz_handled_gen = gen;
+  ss_fz_handled_engine = engine;
+  ss_fz_handled_ok = 1;
+  return nh;
+}
+
+/* Decodes the prefix into the segment's schedule. */
+static void ss_fz_decode(const uint8_t *pre) {
+  const int *handled = ss_fz_handled;
+  int nh = ss_fz_handled_sigs();
   struct ss_schedule *sc = &ss_shm->sched;
   uint32_t n = 0;
   for (unsigned r = 0; r < SS_FUZZ_RECORDS && nh > 0; r++) {

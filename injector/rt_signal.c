@@ -31,6 +31,18 @@ static _Atomic uint64_t ss_sigintr;         /* siginterrupt() bits */
  * interceptor in front of it) has the trampoline, cleared before the
  * handler goes away. */
 static _Atomic uint8_t ss_fireable[SS_NSIG];
+/* bumped after every change of ss_fireable: a reader that saw the same
+ * value before and after its scan saw no change (ss_sig_handlers_gen) */
+static _Atomic uint32_t ss_fireable_gen;
+
+static void ss_fireable_set(int sig, uint8_t v) {
+  atomic_store(&ss_fireable[sig], v);
+  atomic_fetch_add(&ss_fireable_gen, 1);
+}
+
+uint32_t ss_sig_handlers_gen(void) {
+  return atomic_load(&ss_fireable_gen);
+}
 
 typedef int (*ss_sigaction_fn)(int, const struct sigaction *,
                                struct sigaction *);
@@ -135,7 +147,7 @@ static int ss_sigaction_impl(int sig, const struct sigaction *act,
   struct sigaction kold;
   int r;
   if (act)
-    atomic_store(&ss_fireable[sig], 0);
+    ss_fireable_set(sig, 0);
   if (!act) {
     r = real_sigaction(sig, NULL, &kold);
   } else {
@@ -174,7 +186,7 @@ static int ss_sigaction_impl(int sig, const struct sigaction *act,
         ss_fuzz_on_handler(sig);
 #endif
       uint8_t ok = ss_sig_usable(r == 0 ? h : prev.handler, prev_known || !r);
-      atomic_store(&ss_fireable[sig], ok);
+      ss_fireable_set(sig, ok);
       if (ok && ss_shm && sig <= 64 && ss_proc_idx >= 0)
         atomic_fetch_or((_Atomic uint64_t *)&ss_shm->procs[ss_proc_idx].armed,
                         1ull << (sig - 1));
@@ -350,7 +362,7 @@ void sigstorm_trampoline(int sig, siginfo_t *si, void *ucv) {
     return;
   }
   if (h.flags & SA_RESETHAND) { /* the kernel reset it */
-    atomic_store(&ss_fireable[sig], 0);
+    ss_fireable_set(sig, 0);
     ss_uh_put(sig, SIG_DFL, h.flags);
   }
 
