@@ -26,7 +26,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <json-c/json.h>
+#include <libelf.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -174,6 +176,54 @@ int ss_fz_exec(char *const argv[], char *const envadd[], uint64_t timeout_ms,
 
 int ss_fz_is_race(const char *kind) {
   return kind[0] && strcmp(kind, "unsafe-call") != 0;
+}
+
+/* 1 when the ELF file at path carries AddressSanitizer: its symbol tables
+ * name __asan_init, defined (clang links ASan's runtime into the
+ * executable) or imported (gcc's build, from libasan.so), as every
+ * instrumented module's constructor calls it. A fuzz runtime's weak
+ * references (__asan_handle_no_return, ...) do not count. */
+static int ss_fz_carries_asan(const char *path) {
+  int found = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
+    if (fd >= 0)
+      close(fd);
+    return 0;
+  }
+  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+  Elf_Scn *scn = NULL;
+  while (e && !found && (scn = elf_nextscn(e, scn))) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) ||
+        (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+        !sh.sh_entsize)
+      continue;
+    Elf_Data *d = elf_getdata(scn, NULL);
+    for (size_t i = 0; d && !found && i < sh.sh_size / sh.sh_entsize; i++) {
+      GElf_Sym sym;
+      if (!gelf_getsym(d, (int)i, &sym) ||
+          GELF_ST_BIND(sym.st_info) == STB_WEAK)
+        continue;
+      const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
+      found = name && strcmp(name, "__asan_init") == 0;
+    }
+  }
+  if (e)
+    elf_end(e);
+  close(fd);
+  return found;
+}
+
+/* A deadlock in the allocator that only ASan's allocator shows: the
+ * watchdog's report names "the allocator's arena lock" (it cannot tell
+ * whose allocator), and the re-running fuzz build carries ASan, whose
+ * allocator lock a handler's malloc/free can wait for while the call it
+ * interrupted holds it. */
+static int ss_fz_asan_alloc_deadlock(const ss_fz_target *t,
+                                     const ss_fz_class *c) {
+  return strcmp(c->kind, "deadlock") == 0 &&
+         strstr(c->detail, "the allocator's arena lock") &&
+         ss_fz_carries_asan(t->rerun);
 }
 
 static uint64_t ss_fnv(const void *p, size_t n, uint64_t h) {
@@ -916,7 +966,8 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   char casep[4096] = "", how[512] = "", casename[256] = "";
   int conv = 0, rate = -1, frate = -1;
   size_t case_wl = wl;
-  char why[256] = "";
+  char why[512] = "";
+  int asan_only = 0;
   if (!t->program) {
     ss_bprintf(why, sizeof why,
                "no normal build of the program given (--program): the case "
@@ -1001,6 +1052,14 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
       } else {
         ss_bprintf(why, sizeof why, "%s", err);
       }
+    } else if ((asan_only = ss_fz_asan_alloc_deadlock(t, cls))) {
+      ss_bprintf(why, sizeof why,
+                 "shown only under ASan's allocator: the fuzz build carries "
+                 "AddressSanitizer, whose allocator lock the handler waited "
+                 "for (the report's \"arena lock\"); no instruction window "
+                 "of the normal build (glibc's allocator) showed it (sweeps "
+                 "of %s, random schedules)",
+                 ss_anchor(cls, d, n) ? ss_anchor(cls, d, n) : "-");
     } else {
       ss_bprintf(why, sizeof why,
                  "no instruction window of the normal build showed it (sweeps "
@@ -1095,6 +1154,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
                          conv ? json_object_new_string(casename) : NULL);
   json_object_object_add(j, "case_problem",
                          conv ? NULL : json_object_new_string(why));
+  json_object_object_add(j, "asan_only", json_object_new_boolean(asan_only));
   json_object_object_add(j, "replay_reproduced", json_object_new_int(rate));
   json_object_object_add(j, "fixed_reproduced", json_object_new_int(frate));
   json_object_object_add(j, "replays", json_object_new_int((int)t->confirm));

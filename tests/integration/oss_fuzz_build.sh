@@ -4,11 +4,12 @@
 # AFL++ (afl-clang-fast, libAFLDriver.a), once with the variables OSS-Fuzz
 # sets for SANITIZER=address FUZZING_ENGINE=libfuzzer (the targets carry
 # ASan, the runtime forwards its allocator to it). Each build's regresshion
-# target must turn a hand-made input (SIGALRM at once, then packets) into
-# sigstorm's report and an abort, its fixed twin must run it clean; every
-# target has its .options. The ASan build's heap_corruption must show
-# ASan's report of the handler's free(). Skipped (77) without clang or
-# afl-clang-fast.
+# target must turn a hand-made input (SIGALRM inside the 5th malloc, then
+# packets) into sigstorm's report and an abort, its fixed twin must run it
+# clean; every target has its .options. The ASan build's heap_corruption,
+# given a synchronous on=free#k shot, must show ASan's report of the
+# handler's free() on every try (3), its fixed twin none. Skipped (77)
+# without clang or afl-clang-fast.
 . "$(dirname "$0")/lib.sh"
 for c in clang clang++ afl-clang-fast afl-clang-fast++; do
   command -v "$c" >/dev/null 2>&1 || { echo "SKIP: no $c" >&2; exit 77; }
@@ -18,11 +19,16 @@ DRIVER=/usr/lib/afl/libAFLDriver.a
 BUILD_SH="$SRC/.clusterfuzzlite/build.sh"
 [ -x "$BUILD_SH" ] || fail "no executable $BUILD_SH"
 
-# record 0: after (1), the first handled signal (SIGALRM), main thread, at
-# 0 ns; records 1-3 none; then 1000 packets of 200 bytes
+# record 0: on (4), the first handled signal (SIGALRM), the input's
+# thread, malloc (function 0), the 5th entry (v=4), w=0 (even: raised by
+# the calling thread inside that malloc, the same interruption every run);
+# records 1-3 none; then 1000 packets of 200 bytes. (A time window, after=0
+# ns from the injector thread, ran clean in 3 of 20 tries of the AFL++
+# build under load, all 5 inputs of a try: the workload can end before the
+# sleeping injector wakes. fuzz_abi tests that path.)
 python3 - "$T/alarm.in" <<'PY'
-import sys
-pre = bytes([1, 0, 0, 0, 0, 0, 0, 0]) + bytes(24)
+import struct, sys
+pre = bytes([4, 0, 0, 0]) + struct.pack("<HH", 4, 0) + bytes(24)
 pkt = bytes([199]) + bytes((i * 7) & 255 for i in range(200))
 open(sys.argv[1], "wb").write(pre + pkt * 1000)
 PY
@@ -54,8 +60,7 @@ oss_build() {
 }
 
 # check NAME ARGS...: the buggy target reports and aborts, the twin is
-# clean. The input is given 5 times: the first shot comes from an injector
-# thread that the first input starts.
+# clean. The input is given 5 times (the first run already reports).
 check() {
   local name=$1
   shift
@@ -67,7 +72,7 @@ check() {
   [ "$rc" -ne 0 ] || { tail -n 20 "$T/err" >&2; fail "$name: regresshion ran the alarm input clean"; }
   grep -q '^==sigstorm== ERROR: sigstorm: [a-z-]*: the SIGALRM handler .* called ' "$T/err" ||
     { tail -n 20 "$T/err" >&2; fail "$name: no sigstorm report from regresshion"; }
-  grep -q 'window 0: sig=SIGALRM thread=main after=0ns' "$T/err" ||
+  grep -q 'window 0: sig=SIGALRM thread=main on=malloc#5 +0ns' "$T/err" ||
     fail "$name: the report does not give the schedule"
   run_rc 0 "$out/regresshion_fixed" "$@"
   ! grep -q '==sigstorm==' "$T/err" || fail "$name: the fixed twin reported: $(grep '==sigstorm==' "$T/err")"
@@ -105,52 +110,55 @@ nm "$T/asan/out/regresshion" >"$T/nm"
 grep -q ' __asan_init$' "$T/nm" && grep -q ' T __interceptor_malloc$' "$T/nm" ||
   fail "asan: the target does not carry ASan's runtime"
 check asan "${LF[@]}" "$A"
-# heap_corruption: SIGUSR1 (its one handler) every 20 us, 64 shots, under
-# the window oracle (the handler's free() runs) while the workload edits
-# the order book: ASan must report the handler's doing (a use after free or
-# double free, the handler on_usr1 on a stack). A shot inside ASan's own
-# free() deadlocks on its allocator's lock instead (the watchdog's report),
-# or, when it interrupted ASan's stack unwinding, gives a report whose
-# access stack is "<empty stack>" (ASan does not unwind twice at once):
-# also the bug, so up to 8 tries for a report that names the handler.
-python3 - "$T/hc.in" <<'PY'
+# heap_corruption: its SIGUSR1 handler on_usr1 frees the order book under
+# the workload's feet. The window oracle lets the handler's free() run, so
+# the bug really corrupts; ASan must report it (a use after free or a
+# double free, on_usr1 on a stack) on every try, the fixed twin never.
+#
+# A synchronous shot (an on= record, w even) lands inside an interposed
+# call, before the real function runs. In run_input() the workload holds a
+# node of the book across such a call only in its last free_list(book):
+# the book's head still points to the list it frees. Elsewhere a shot is
+# harmless: an edit's free() takes a node it has already unlinked, an
+# insert's malloc() comes before it reads the book (on=free#1 or
+# on=malloc#5 run clean). So: record 0 is on=free#36 on the input's
+# thread; 64 edits (8 times: insert, insert, insert, fill, insert, cancel,
+# insert, fill) make 24 free()s and leave 16 orders, whose free_list()
+# makes free()s 25 to 40. The shot comes in one of them, the handler walks
+# the book from its freed head: ASan reports a heap-use-after-free read in
+# on_usr1 (or, in free() 25, a double free, freed by on_usr1). A process's
+# first input also counts the free()s ASan makes while it starts the
+# injector thread (3 to 6 seen: the shot comes 3 to 6 free()s earlier,
+# still inside free_list()), hence a k well inside it.
+python3 - "$T/hc_sync.in" "$T/hc.in" <<'PY'
 import struct, sys
-pre = bytes([2, 0, 0, 63]) + struct.pack("<HH", 2375, 0) + bytes(24)
-open(sys.argv[1], "wb").write(pre + bytes([0, 1, 0, 2, 1, 3, 0, 2] * 400))
+sync = bytes([4, 0, 0, 1]) + struct.pack("<HH", 35, 0) + bytes(24)
+open(sys.argv[1], "wb").write(sync + bytes([0, 1, 0, 2, 1, 3, 0, 2] * 8))
+storm = bytes([2, 0, 0, 63]) + struct.pack("<HH", 2375, 0) + bytes(24)
+open(sys.argv[2], "wb").write(storm + bytes([0, 1, 0, 2, 1, 3, 0, 2] * 400))
 PY
-HC=(-timeout=0 -handle_usr1=0 -handle_usr2=0 -runs=200 "$T/hc.in")
-asan_seen=0
-for i in 1 2 3 4 5 6 7 8; do
+LFU=(-timeout=0 -handle_usr1=0 -handle_usr2=0)
+export SIGSTORM_FUZZ_ORACLE=window
+# -runs=2 -detect_leaks=0: the first run reports (20 of 20 tries), the
+# second is a spare for a loaded machine; no leak-check rerun
+for i in 1 2 3; do
   set +e
-  SIGSTORM_FUZZ_ORACLE=window "$T/asan/out/heap_corruption" "${HC[@]}" >"$T/out" 2>"$T/err"
+  "$T/asan/out/heap_corruption" "${LFU[@]}" -runs=2 -detect_leaks=0 "$T/hc_sync.in" >"$T/out" 2>"$T/err"
   rc=$?
   set -e
-  [ "$rc" -ne 0 ] || { tail -n 20 "$T/err" >&2; fail "asan: heap_corruption ran clean"; }
-  if grep -Eq '^==[0-9]+==ERROR: AddressSanitizer: (attempting double-free|heap-use-after-free)' "$T/err"; then
-    if grep -q ' in on_usr1 ' "$T/err"; then
-      asan_seen=1
-      break
-    fi
-    grep -q '<empty stack>' "$T/err" ||
-      { tail -n 40 "$T/err" >&2; fail "asan: ASan's report does not show the handler on_usr1"; }
-    continue
-  fi
-  grep -q '==sigstorm== FINDING kind=deadlock sig=SIGUSR1 handler=on_usr1 callee=free' "$T/err" ||
-    { tail -n 30 "$T/err" >&2; fail "asan: heap_corruption: neither ASan's report nor the handler's free() deadlock"; }
+  [ "$rc" -ne 0 ] || { tail -n 20 "$T/err" >&2; fail "asan: heap_corruption ran on=free#36 clean (try $i)"; }
+  grep -Eq '^==[0-9]+==ERROR: AddressSanitizer: (attempting double-free|heap-use-after-free)' "$T/err" &&
+    grep -q ' in on_usr1 ' "$T/err" ||
+    { tail -n 40 "$T/err" >&2; fail "asan: no ASan report of the handler on_usr1's heap bug (try $i)"; }
 done
-# Since a process's first input starts its schedule only once the
-# injector thread runs, these shots land inside the workload, and most
-# tries end in the handler's free() deadlocking on ASan's allocator lock
-# (checked above for every try): also the bug, in an ASan build. ASan's
-# own report is then rare with this input (0-1 in 10 tries), so it is
-# printed, not required; sigstorm fuzz campaigns on heap_corruption get
-# it (bench/README.md, time to detection).
-if [ "$asan_seen" = 1 ]; then
-  echo "asan: ASan's heap report names the handler on_usr1"
-else
-  echo "asan: every try ended in the handler's free() deadlock (no ASan report this time)"
-fi
-export SIGSTORM_FUZZ_ORACLE=window
-run_rc 0 "$T/asan/out/heap_corruption_fixed" "${HC[@]}"
-! grep -q 'ERROR: AddressSanitizer' "$T/err" || fail "asan: the fixed twin got an ASan report"
+# The fixed twin runs it clean, and a storm as well (SIGUSR1 every 20
+# us, 64 shots, while the workload edits: the handler runs between edits).
+# The storm is no test of the buggy build: its shots land anywhere, and
+# ended in ASan's report naming on_usr1 (13 of 20 tries), a report with
+# an "<empty stack>" (1), the handler's free() deadlocked on ASan's
+# allocator lock (5), or nothing at all (1; 2 of 30 in all).
+for inp in "$T/hc_sync.in" "$T/hc.in"; do
+  run_rc 0 "$T/asan/out/heap_corruption_fixed" "${LFU[@]}" -runs=200 "$inp"
+  ! grep -q 'ERROR: AddressSanitizer' "$T/err" || fail "asan: the fixed twin got an ASan report ($(basename "$inp"))"
+done
 echo "ok: build.sh builds working libFuzzer, AFL++ and ASan targets"
