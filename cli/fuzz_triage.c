@@ -215,14 +215,16 @@ static int ss_fz_carries_asan(const char *path) {
 }
 
 /* A deadlock in the allocator that only ASan's allocator shows: the
- * watchdog's report names "the allocator's arena lock" (it cannot tell
- * whose allocator), and the re-running fuzz build carries ASan, whose
+ * watchdog's report names "AddressSanitizer's allocator lock" (a build
+ * before that said "the allocator's arena lock"), and the re-running fuzz
+ * build carries ASan, whose
  * allocator lock a handler's malloc/free can wait for while the call it
  * interrupted holds it. */
 static int ss_fz_asan_alloc_deadlock(const ss_fz_target *t,
                                      const ss_fz_class *c) {
   return strcmp(c->kind, "deadlock") == 0 &&
-         strstr(c->detail, "the allocator's arena lock") &&
+         (strstr(c->detail, "AddressSanitizer's allocator lock") ||
+          strstr(c->detail, "the allocator's arena lock")) &&
          ss_fz_carries_asan(t->rerun);
 }
 
@@ -1056,7 +1058,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
       ss_bprintf(why, sizeof why,
                  "shown only under ASan's allocator: the fuzz build carries "
                  "AddressSanitizer, whose allocator lock the handler waited "
-                 "for (the report's \"arena lock\"); no instruction window "
+                 "for; no instruction window "
                  "of the normal build (glibc's allocator) showed it (sweeps "
                  "of %s, random schedules)",
                  ss_anchor(cls, d, n) ? ss_anchor(cls, d, n) : "-");

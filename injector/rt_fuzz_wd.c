@@ -403,10 +403,17 @@ static const uint8_t ss_wd_family[SS_FN_COUNT] = {
 #include "unsafe_funcs_each.h"
 };
 
+/* AddressSanitizer's (weak: absent without it): true from the moment it
+ * found an error. Its report (symbolized by a child llvm-symbolizer, maybe
+ * for seconds) then ends the process: not a hang of the input (ss_wd_fire).
+ * Linked in, its allocator (and its lock) serve malloc. */
+int __asan_report_present(void) __attribute__((weak));
+
 static const char *ss_fam_lock(unsigned fam) {
   switch (fam) {
   case SS_FAM_ALLOC:
-    return "the allocator's arena lock";
+    return __asan_report_present ? "AddressSanitizer's allocator lock"
+                                 : "the allocator's arena lock";
   case SS_FAM_STDIO:
     return "a stdio stream's lock";
   case SS_FAM_SYSLOG:
@@ -572,11 +579,6 @@ static void ss_o_handler(struct ss_out *o, const struct ss_hframe *f) {
     ss_o_hex(o, f->handler, 0);
   }
 }
-
-/* AddressSanitizer's (weak: absent without it): true from the moment it
- * found an error. Its report (symbolized by a child llvm-symbolizer, maybe
- * for seconds) then ends the process: not a hang of the input. */
-int __asan_report_present(void) __attribute__((weak));
 
 static void ss_wd_fire(uint32_t seq, uint64_t ran_ns) {
   static struct ss_wd_thr a[SS_WD_MAXT], b[SS_WD_MAXT];

@@ -47,6 +47,12 @@ for rj in "$T/c"/findings/*/report.json; do
     # shows it, so it has a report and an input, and no case.
     grep -q '^handler: *grace_alarm_handler' "$d/report.txt" || fail "a deadlock not in the grace handler"
     [ -s "$d/input" ] || fail "finding $d has no input"
+    if [ -z "$(jq -r '.case // empty' "$rj")" ]; then
+      [ "$(jq -r .asan_only "$rj")" = true ] ||
+        { cat "$d/report.txt" >&2; fail "a deadlock with no case is not marked asan_only"; }
+      grep -q "shown only under ASan's allocator" "$d/report.txt" ||
+        { cat "$d/report.txt" >&2; fail "report.txt does not say the deadlock is ASan's"; }
+    fi
     continue ;;
   *) fail "finding of kind $kind" ;;
   esac
