@@ -26,9 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <json-c/json.h>
-#include <libelf.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -184,34 +182,7 @@ int ss_fz_is_race(const char *kind) {
  * instrumented module's constructor calls it. A fuzz runtime's weak
  * references (__asan_handle_no_return, ...) do not count. */
 static int ss_fz_carries_asan(const char *path) {
-  int found = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
-    if (fd >= 0)
-      close(fd);
-    return 0;
-  }
-  Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-  Elf_Scn *scn = NULL;
-  while (e && !found && (scn = elf_nextscn(e, scn))) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) ||
-        (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-        !sh.sh_entsize)
-      continue;
-    Elf_Data *d = elf_getdata(scn, NULL);
-    for (size_t i = 0; d && !found && i < sh.sh_size / sh.sh_entsize; i++) {
-      GElf_Sym sym;
-      if (!gelf_getsym(d, (int)i, &sym) ||
-          GELF_ST_BIND(sym.st_info) == STB_WEAK)
-        continue;
-      const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
-      found = name && strcmp(name, "__asan_init") == 0;
-    }
-  }
-  if (e)
-    elf_end(e);
-  close(fd);
-  return found;
+  return ss_elf_names(path, "__asan_init");
 }
 
 /* A deadlock in the allocator that only ASan's allocator shows: the

@@ -112,7 +112,13 @@ static int ss_shm_create(ss_run *r, const ss_run_opts *o, char *err,
   return 0;
 }
 
-int ss_elf_needs(const char *path, const char *prefix) {
+/* Each section of type type (with fixed-size entries) of the ELF file at
+ * path, to fn until it returns nonzero; that value, 0 when none did or the
+ * file is no ELF. */
+static int ss_elf_sections(const char *path, Elf64_Word type,
+                           int (*fn)(Elf *, Elf_Data *, const GElf_Shdr *,
+                                     const char *),
+                           const char *arg) {
   int found = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
     if (fd >= 0)
@@ -123,23 +129,51 @@ int ss_elf_needs(const char *path, const char *prefix) {
   Elf_Scn *scn = NULL;
   while (e && !found && (scn = elf_nextscn(e, scn))) {
     GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || !sh.sh_entsize)
       continue;
     Elf_Data *d = elf_getdata(scn, NULL);
-    for (size_t i = 0; d && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize;
-         i++) {
-      GElf_Dyn dyn;
-      if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
-        continue;
-      const char *name = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
-      if (name && strncmp(name, prefix, strlen(prefix)) == 0)
-        found = 1;
-    }
+    if (d)
+      found = fn(e, d, &sh, arg);
   }
   if (e)
     elf_end(e);
   close(fd);
   return found;
+}
+
+static int ss_elf_needed_in(Elf *e, Elf_Data *d, const GElf_Shdr *sh,
+                            const char *prefix) {
+  for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
+    GElf_Dyn dyn;
+    if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+      continue;
+    const char *name = elf_strptr(e, sh->sh_link, dyn.d_un.d_val);
+    if (name && strncmp(name, prefix, strlen(prefix)) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+int ss_elf_needs(const char *path, const char *prefix) {
+  return ss_elf_sections(path, SHT_DYNAMIC, ss_elf_needed_in, prefix);
+}
+
+static int ss_elf_sym_in(Elf *e, Elf_Data *d, const GElf_Shdr *sh,
+                         const char *sym) {
+  for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
+    GElf_Sym s;
+    if (!gelf_getsym(d, (int)i, &s) || GELF_ST_BIND(s.st_info) == STB_WEAK)
+      continue;
+    const char *name = elf_strptr(e, sh->sh_link, s.st_name);
+    if (name && strcmp(name, sym) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+int ss_elf_names(const char *path, const char *sym) {
+  return ss_elf_sections(path, SHT_SYMTAB, ss_elf_sym_in, sym) ||
+         ss_elf_sections(path, SHT_DYNSYM, ss_elf_sym_in, sym);
 }
 
 /* Each sanitizer runtime the program links (gcc: shared libraries) gets

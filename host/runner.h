@@ -89,6 +89,9 @@ char *ss_resolve_program(const char *prog, char *err, size_t errlen);
 /* Whether the ELF file at path has a DT_NEEDED entry starting with prefix
  * ("libasan.so": the program is built with gcc's ASan). */
 int ss_elf_needs(const char *path, const char *prefix);
+/* 1 when a symbol table (static or dynamic) of the ELF file at path names
+ * sym with a binding other than weak: defined there, or imported */
+int ss_elf_names(const char *path, const char *sym);
 
 /* Starts a run. 0, or -1 with one line in err (an internal error). */
 int ss_run_start(ss_run *r, const ss_run_opts *o, char *err, size_t errlen);
