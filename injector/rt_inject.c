@@ -29,9 +29,8 @@
 
 #include "rt.h"
 
-#define SS_SPIN_NS 60000ull /* busy-wait the last 60 us before a shot */
-#define SS_FZ_SPIN_NS                                                          \
-  15000ull /* fuzz mode: 15 us (1 ns timer slack), yielding */
+#define SS_SPIN_NS 60000ull    /* busy-wait the last 60 us before a shot */
+#define SS_FZ_SPIN_NS 15000ull /* fuzz mode: 15 us, yielding (see ss_wait) */
 #define SS_IDLE_NS 20000000ull /* re-check liveness this often when idle */
 
 struct ss_wstate {
@@ -599,8 +598,8 @@ void ss_inject_arm(void) {
     /* the new thread's start-up before it is exempt (ASan's thread start
      * calls pthread_getattr_np, which frees through the wrappers: 3-6
      * free() calls) is not the input's: its on= counts (and a trigger
-     * they reached) start over. This
-     * thread made no interposed call since the reset above. */
+     * they reached) start over. This thread made no interposed call since
+     * the reset above. */
     for (uint32_t i = 0; i < nw; i++)
       if (sc->w[i].kind == SS_WIN_ON && sc->w[i].on_fn < SS_FN_COUNT) {
         atomic_store(&ss_on_count[sc->w[i].on_fn], 0);
