@@ -9,7 +9,8 @@
  *   DIR/afl/                AFL++'s -o (an instance per job: main, s1, ...)
  *   DIR/artifacts/          crash-*, timeout-* saved by libFuzzer, the
  *                           builtin engine and the runtime's watchdog
- *   DIR/logs/               each job's output
+ *   DIR/logs/               each job's output (AFL++: and afl-N.execs,
+ *                           the runtime's live count of its executions)
  *   DIR/triage/             one file per saved input already classified
  *   DIR/findings/NAME/      one per signature: input, workload.bin, a case,
  *                           report.txt, report.json
@@ -719,6 +720,7 @@ struct ss_job {
   uint64_t execs_now;  /* of the running process */
   uint64_t execs_done; /* of its finished processes */
   char *stats;         /* AFL++: its fuzzer_stats */
+  char *execs_file;    /* AFL++: the runtime's count (SIGSTORM_FUZZ_EXECS) */
 };
 
 struct ss_engine_run {
@@ -748,6 +750,30 @@ static char *ss_which(const char *prog) {
   }
   free(copy);
   return NULL;
+}
+
+/* AFL++ job j's execution counter, 8 zero bytes before each start (the
+ * count is the running process's, as execs_now); 0, or -1 without one */
+static int ss_execs_file_reset(struct ss_job *j) {
+  if (!j->execs_file)
+    return -1;
+  int fd = open(j->execs_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  uint64_t zero = 0;
+  int ok = fd >= 0 && write(fd, &zero, sizeof zero) == (ssize_t)sizeof zero;
+  if (fd >= 0)
+    close(fd);
+  return ok ? 0 : -1;
+}
+
+static uint64_t ss_execs_file_read(const struct ss_job *j) {
+  uint64_t v = 0;
+  int fd = j->execs_file ? open(j->execs_file, O_RDONLY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    if (pread(fd, &v, sizeof v, 0) != (ssize_t)sizeof v)
+      v = 0;
+    close(fd);
+  }
+  return v;
 }
 
 static int ss_job_start(struct ss_engine_run *er, struct ss_job *j) {
@@ -813,6 +839,9 @@ static int ss_job_start(struct ss_engine_run *er, struct ss_job *j) {
     env[ne++] = strdup("AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1");
     env[ne++] = strdup("AFL_NO_AFFINITY=1");
     env[ne++] = strdup("AFL_AUTORESUME=1");
+    /* the live count: afl-fuzz rewrites fuzzer_stats once a minute */
+    if (ss_execs_file_reset(j) == 0)
+      env[ne++] = ss_fmt("SIGSTORM_FUZZ_EXECS=%s", j->execs_file);
   }
   env[ne] = NULL;
   pid_t ppid = getpid();
@@ -928,21 +957,31 @@ static void ss_engine_totals(struct ss_engine_run *er, uint64_t *execs,
   for (unsigned i = 0; i < er->njobs; i++) {
     struct ss_job *j = &er->jobs[i];
     if (er->t->engine == SS_ENG_AFL) {
-      char *p = ss_fmt("%s/afl/%s/fuzzer_stats", er->dir, i == 0 ? "main" : "");
-      if (i > 0) {
-        free(p);
-        p = ss_fmt("%s/afl/s%u/fuzzer_stats", er->dir, i);
-      }
+      /* its instance's folder: main, s1, s2, ... */
+      char *inst = i == 0 ? ss_fmt("%s/afl/main", er->dir)
+                          : ss_fmt("%s/afl/s%u", er->dir, i);
+      char *p = inst ? ss_fmt("%s/fuzzer_stats", inst) : NULL;
+      char *q = inst ? ss_fmt("%s/queue", inst) : NULL;
       size_t len;
       char *text = p ? ss_read_file(p, &len) : NULL;
+      uint64_t n = 0;
       if (text) {
         uint64_t e = ss_stat_num(text, "execs_done");
         if (e > j->execs_now)
           j->execs_now = e;
-        *corpus += ss_stat_num(text, "corpus_count");
+        n = ss_stat_num(text, "corpus_count");
         free(text);
       }
+      /* both live, where fuzzer_stats is a minute old: the runtime's
+       * count and the queue */
+      uint64_t e = ss_execs_file_read(j);
+      if (e > j->execs_now)
+        j->execs_now = e;
+      uint64_t nq = q ? ss_count_files(q) : 0;
+      *corpus += nq > n ? nq : n;
+      free(q);
       free(p);
+      free(inst);
     } else {
       ss_job_poll_log(j);
     }
@@ -1020,6 +1059,8 @@ static int ss_fuzz_loop(struct ss_engine_run *er, struct ss_fz_state *s,
     j->index = i;
     j->log =
         ss_fmt("%s/logs/%s-%u.log", er->dir, ss_engine_names[t->engine], i);
+    if (t->engine == SS_ENG_AFL)
+      j->execs_file = ss_fmt("%s/logs/afl-%u.execs", er->dir, i);
     if (t->engine == SS_ENG_AFL && i > 0) {
       /* let the main instance create the output folder first */
       struct timespec ts = {0, 300000000};
@@ -1495,8 +1536,10 @@ int ss_cmd_fuzz(int argc, char **argv) {
       return SS_EXIT_INTERNAL;
     }
     free(er.afl_fuzz);
-    for (unsigned i = 0; i < er.njobs; i++)
+    for (unsigned i = 0; i < er.njobs; i++) {
       free(er.jobs[i].log);
+      free(er.jobs[i].execs_file);
+    }
   }
   double fuzz_s = (double)(ss_mono_ns() - t0) / 1e9;
   ss_triage_scan(&s, 0);

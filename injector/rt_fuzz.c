@@ -15,11 +15,13 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -53,6 +55,28 @@ static int ss_icov_on = 1; /* interruption coverage */
 static volatile sig_atomic_t ss_fz_armed;
 
 struct ss_fz_input ss_fz_in;
+
+/* SIGSTORM_FUZZ_EXECS's counter, shared with sigstorm fuzz; NULL unset */
+static _Atomic uint64_t *ss_fz_execs;
+
+static void ss_fz_execs_map(void) {
+  const char *path = getenv(SS_ENV_FUZZ_EXECS);
+  if (!path || !*path)
+    return;
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  struct stat st;
+  /* shorter, the counter's page would end before it: SIGBUS */
+  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(uint64_t)) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  void *m =
+      mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (m != MAP_FAILED)
+    ss_fz_execs = m;
+}
 
 /* the first finding of the input: written once, from a handler */
 static _Atomic int ss_fz_hit;
@@ -88,6 +112,7 @@ struct ss_shm *ss_fuzz_segment(void) {
   const char *inj = getenv(SS_ENV_FUZZ_INJECT);
   ss_fz_inject = !(inj && strcmp(inj, "0") == 0);
   ss_fuzz_wd_init();
+  ss_fz_execs_map();
   return s;
 }
 
@@ -346,6 +371,8 @@ static void ss_fz_report(void) {
 }
 
 int __wrap_LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (ss_fz_execs)
+    atomic_fetch_add_explicit(ss_fz_execs, 1, memory_order_relaxed);
   if (!ss_shm || !ss_fz_inject)
     return __real_LLVMFuzzerTestOneInput(data, size);
   size_t np = size < SS_FUZZ_PREFIX ? size : SS_FUZZ_PREFIX;

@@ -67,5 +67,12 @@ enum ss_fuzz_kind {
  * timeout-<FNV-1a 64 of the input, 16 hex digits>, then SIGABRT. */
 #define SS_ENV_FUZZ_TIMEOUT "SIGSTORM_FUZZ_TIMEOUT"
 #define SS_ENV_FUZZ_ARTIFACTS "SIGSTORM_FUZZ_ARTIFACTS"
+/* SIGSTORM_FUZZ_EXECS=FILE (an existing file of at least 8 bytes): the
+ * runtime maps it shared at start-up and adds 1 to its first 8 bytes (a
+ * native-endian uint64_t) at every input, in every process forked from
+ * this one (AFL++'s fork server children): sigstorm fuzz's live count of an
+ * AFL++ job's executions, whose fuzzer_stats afl-fuzz 4.04c rewrites only
+ * once a minute when not on a terminal. */
+#define SS_ENV_FUZZ_EXECS "SIGSTORM_FUZZ_EXECS"
 
 #endif

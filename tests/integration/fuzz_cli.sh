@@ -127,6 +127,14 @@ if [ -x "$TARGETS/regresshion.afl" ] && command -v afl-fuzz >/dev/null; then
   run_rc 1 "$SS" fuzz --engine afl --confirm 3 --minimize-time 4s --duration 20s \
     --seed 1 --out "$T/a" regresshion
   ls "$T/a/afl/main/crashes"/id:* >/dev/null 2>&1 || fail "afl-fuzz saved no crash"
+  # the live status line counts AFL++'s executions as they happen (afl-fuzz
+  # rewrites fuzzer_stats once a minute: it said "execs 15" at 0:58)
+  st=$(grep -m1 '^\[0:1[0-9]/' "$T/err" || true)
+  ex=$(printf '%s\n' "$st" | sed -n 's/.* execs \([0-9.]*[kM]*\) .*/\1/p')
+  case $ex in
+  *k | *M) ;;
+  *) [ "${ex:-0}" -ge 1000 ] 2>/dev/null || fail "the status line after 10 s counts $ex executions: '$st'" ;;
+  esac
   ls "$T"/a/findings/*/regresshion-*.case >/dev/null 2>&1 ||
     { cat "$T"/a/findings/*/report.txt >&2; fail "no case from the AFL++ campaign"; }
   jq -e -s 'map(select(.case != null and .replay_reproduced == 3 and .fixed_reproduced == 0)) | length > 0' \
