@@ -719,7 +719,6 @@ struct ss_job {
   off_t log_off;
   uint64_t execs_now;  /* of the running process */
   uint64_t execs_done; /* of its finished processes */
-  char *stats;         /* AFL++: its fuzzer_stats */
   char *execs_file;    /* AFL++: the runtime's count (SIGSTORM_FUZZ_EXECS) */
 };
 
