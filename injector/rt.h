@@ -60,6 +60,9 @@ struct ss_tls {
   uint32_t on_sync;  /* on= windows (bit i) to raise here once the call that
                       * triggered them is marked in flight (ss_on_raise) */
   uint32_t on_epoch; /* ... the epoch they were triggered in */
+  /* whose calls count for on= windows (rt_fuzz.c, ss_fuzz_counts): 0 not
+   * known yet (a new thread's start-up), SS_OWNER_PROGRAM, SS_OWNER_ENGINE */
+  uint32_t owner;
 #endif
   struct ss_hframe frames[SS_MAX_DEPTH];
 };
@@ -139,6 +142,16 @@ SS_HIDDEN struct ss_shm *ss_fuzz_segment(void);
 SS_HIDDEN void ss_fuzz_cover(int sig, uintptr_t pc, const struct ss_tls *t);
 /* The program (or the engine) installed a handler function for sig. */
 SS_HIDDEN void ss_fuzz_on_handler(int sig);
+/* Do thread t's interposed calls count as the program's for on= windows?
+ * Not a new thread's start-up before its start routine runs (ASan's
+ * thread init calls pthread_getattr_np: calloc, free), nor any call of a
+ * thread the engine created (libFuzzer's RSS thread). */
+enum { SS_OWNER_PROGRAM = 1, SS_OWNER_ENGINE = 2 };
+SS_HIDDEN int ss_fuzz_counts_slow(struct ss_tls *t);
+static inline int ss_fuzz_counts(struct ss_tls *t) {
+  return t->owner == SS_OWNER_PROGRAM ||
+         (t->owner == 0 && ss_fuzz_counts_slow(t));
+}
 SS_HIDDEN int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee,
                            unsigned fam, int reentrant);
 

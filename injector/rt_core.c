@@ -371,6 +371,7 @@ __attribute__((constructor(101))) static void ss_init(void) {
    * constructor's) gave it the sink: claim a real slot at the next one,
    * and register with the fuzz watchdog */
   ss_t.slot = NULL;
+  ss_t.owner = SS_OWNER_PROGRAM; /* the process's first thread */
 #endif
   pthread_atfork(NULL, NULL, ss_atfork_child);
   if (!(ss_shm->flags & SS_F_NO_INJECT) && ss_shm->sched.nwindows > 0)

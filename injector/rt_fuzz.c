@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +187,85 @@ int __wrap_LLVMFuzzerInitialize(int *argc, char ***argv) {
       __real_LLVMFuzzerInitialize ? __real_LLVMFuzzerInitialize(argc, argv) : 0;
   atomic_store(&ss_fz_engine_phase, 1);
   return r;
+}
+
+/* ---- threads: whose calls are the program's ------------------------------
+ * An on= window counts the k-th call of an interposed function since the
+ * input began, by any thread of the program (thread=caller). Two kinds of
+ * calls in a fuzz binary are not the program's, and the normal build (the
+ * case a finding becomes) does not make them: a new thread's start-up
+ * before its start routine (ASan's thread init calls pthread_getattr_np,
+ * which callocs and frees), and every call of a thread the engine created
+ * between inputs (libFuzzer's RSS thread, started after
+ * LLVMFuzzerInitialize: its ASan start-up calloc, when it ran late, was the
+ * first input's calloc#1, and its handler ran on that thread). So the
+ * runtime's pthread_create (the executable's, which libstdc++'s std::thread
+ * reaches too; ASan's interceptor is a weak alias, the next definition is
+ * __interceptor_pthread_create) hands the start routine to a trampoline
+ * that says whose the thread is before the routine runs. A thread made
+ * without pthread_create is the program's from its first call made while
+ * no pthread_create start is pending. */
+#define SS_FZ_NSTART 64
+static struct {
+  void *(*fn)(void *);
+  void *arg;
+  _Atomic int used;
+  uint32_t owner;
+} ss_fz_starts[SS_FZ_NSTART];
+static _Atomic uint32_t ss_fz_starting; /* created, start routine not run */
+
+int ss_fuzz_counts_slow(struct ss_tls *t) {
+  if (atomic_load_explicit(&ss_fz_starting, memory_order_acquire))
+    return 0; /* maybe a start-up: not counted, decided later */
+  t->owner = SS_OWNER_PROGRAM;
+  return 1;
+}
+
+static void *ss_fz_thread_start(void *p) {
+  unsigned i = (unsigned)(uintptr_t)p;
+  void *(*fn)(void *) = ss_fz_starts[i].fn;
+  void *arg = ss_fz_starts[i].arg;
+  ss_t.owner = ss_fz_starts[i].owner;
+  atomic_store_explicit(&ss_fz_starts[i].used, 0, memory_order_release);
+  atomic_fetch_sub_explicit(&ss_fz_starting, 1, memory_order_release);
+  return fn(arg);
+}
+
+typedef int (*ss_pthread_create_fn)(pthread_t *, const pthread_attr_t *,
+                                    void *(*)(void *), void *);
+int __interceptor_pthread_create(pthread_t *, const pthread_attr_t *,
+                                 void *(*)(void *), void *)
+    __attribute__((weak));
+
+SS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                             void *(*fn)(void *), void *arg) {
+  static ss_pthread_create_fn real;
+  if (!real)
+    real = __interceptor_pthread_create
+               ? __interceptor_pthread_create
+               : (ss_pthread_create_fn)(uintptr_t)ss_resolve("pthread_create");
+  if (!real)
+    return EAGAIN;
+  uint32_t owner = atomic_load(&ss_fz_engine_phase) && !ss_fz_armed
+                       ? SS_OWNER_ENGINE
+                       : SS_OWNER_PROGRAM;
+  for (unsigned i = 0; i < SS_FZ_NSTART; i++) {
+    int free_slot = 0;
+    if (!atomic_compare_exchange_strong(&ss_fz_starts[i].used, &free_slot, 1))
+      continue;
+    ss_fz_starts[i].fn = fn;
+    ss_fz_starts[i].arg = arg;
+    ss_fz_starts[i].owner = owner;
+    atomic_fetch_add_explicit(&ss_fz_starting, 1, memory_order_release);
+    int r = real(th, attr, ss_fz_thread_start, (void *)(uintptr_t)i);
+    if (r != 0) {
+      atomic_fetch_sub(&ss_fz_starting, 1);
+      atomic_store(&ss_fz_starts[i].used, 0);
+    }
+    return r;
+  }
+  /* 64 threads starting at once: this one decides at its first call */
+  return real(th, attr, fn, arg);
 }
 
 int ss_fuzz_stop(const struct ss_hframe *f, unsigned callee, unsigned fam,
