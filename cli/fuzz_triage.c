@@ -863,8 +863,9 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
     return -1;
   }
   memcpy(d, raw, n0);
-  free(raw);
   size_t n = n0;
+  /* raw stays the input as saved: its workload is the conversion's second
+   * try when the minimized one's gives no case */
 
   char name[160], what[64];
   const char *where = cls->interrupted[0] && strcmp(cls->interrupted, "-") != 0
@@ -880,6 +881,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   if (ss_mkdir_p(tmpdir) < 0) {
     SS_ERR("fuzz: cannot create '%s': %s", tmpdir, strerror(errno));
     free(d);
+    free(raw);
     return -1;
   }
 
@@ -925,6 +927,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   if (ss_fz_write_atomic(inpath, d, n) < 0) {
     SS_ERR("fuzz: cannot write '%s': %s", inpath, strerror(errno));
     free(d);
+    free(raw);
     return -1;
   }
   char wpath[4096];
@@ -932,6 +935,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   size_t wl = n > SS_FUZZ_PREFIX ? n - SS_FUZZ_PREFIX : 0;
   if (ss_fz_write_atomic(wpath, d + SS_FUZZ_PREFIX, wl) < 0) {
     free(d);
+    free(raw);
     return -1;
   }
 
@@ -952,8 +956,33 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
     if (!realpath(wpath, absw))
       ss_bprintf(absw, sizeof absw, "%s", wpath);
     char found[4096];
-    if (ss_convert_case(t, tmpdir, absw, cls, d, n, found, sizeof found, how,
-                        sizeof how)) {
+    int got = ss_convert_case(t, tmpdir, absw, cls, d, n, found, sizeof found,
+                              how, sizeof how);
+    size_t wl0 = n0 > SS_FUZZ_PREFIX ? n0 - SS_FUZZ_PREFIX : 0;
+    if (!got && !kept_original && wl0 > 0 &&
+        (wl0 != wl ||
+         memcmp(raw + SS_FUZZ_PREFIX, d + SS_FUZZ_PREFIX, wl) != 0)) {
+      /* The minimized input kept its finding in the fuzz build with fewer
+       * workload bytes than the normal build needs to make the interrupted
+       * call (a call the fuzz binary makes elsewhere: the engine's, say):
+       * the saved input's workload, for the case only. */
+      if (ss_fz_write_atomic(wpath, raw + SS_FUZZ_PREFIX, wl0) == 0) {
+        got = ss_convert_case(t, tmpdir, absw, cls, (unsigned char *)raw, n0,
+                              found, sizeof found, how, sizeof how);
+        if (got) {
+          size_t hl = strlen(how);
+          ss_bprintf(how + hl, sizeof how - hl,
+                     " (the saved input's %zu workload bytes: the minimized "
+                     "input's %zu showed no window)",
+                     wl0, wl);
+          wl = wl0;
+          case_wl = wl0;
+        } else {
+          (void)ss_fz_write_atomic(wpath, d + SS_FUZZ_PREFIX, wl);
+        }
+      }
+    }
+    if (got) {
       char err[512];
       ss_case cs;
       if (ss_case_load(found, &cs, err, sizeof err) == 0) {
@@ -1137,6 +1166,7 @@ int ss_fz_make_finding(const ss_fz_target *t, const char *campaign,
   json_object_put(j);
   free(txt);
   free(d);
+  free(raw);
 
   ss_rm_rf(final);
   if (rename(tmpdir, final) < 0) {
