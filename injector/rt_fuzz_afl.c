@@ -38,6 +38,18 @@ __attribute__((constructor(101))) static void ss_afl_register(void) {
   if (!&__afl_area_ptr || !&__afl_map_size ||
       !__sanitizer_cov_trace_pc_guard_init)
     return; /* not an AFL++ build */
+  /* Run outside afl-fuzz (`./target.afl crash-file`, a replay), AFL++'s
+   * runtime starts its fork-server code in a constructor, since only
+   * afl-fuzz sets __AFL_DEFER_FORKSRV for a binary that defers it: that
+   * installs AFL++'s SIGTERM handler (it _exits) before
+   * LLVMFuzzerInitialize, where the runtime takes it for the program's.
+   * A schedule's signal index then picks SIGTERM where the campaign's
+   * picked SIGALRM, and the process exits 0 mid-run. Deferred as under
+   * afl-fuzz, the driver starts it after the initializer: the engine's,
+   * never fired, and the input replays as it ran in the campaign.
+   * __AFL_SHM_ID unset: no afl-fuzz (or afl-showmap) is talking to us. */
+  if (!getenv("__AFL_SHM_ID") && !getenv("__AFL_DEFER_FORKSRV"))
+    setenv("__AFL_DEFER_FORKSRV", "1", 0);
   const char *ic = getenv(SS_ENV_FUZZ_ICOV);
   if (ic && strcmp(ic, "0") == 0)
     return; /* off: the map stays exactly the program's edges */
