@@ -17,8 +17,9 @@
 #
 # --replay: no campaign. Each binary runs the same 64 inputs R times each
 # in one process, no mutation, no corpus growth (libFuzzer and builtin:
-# -runs=R FILE...; AFL++ has no such loop: n/a): the cost of arming per
-# input, on identical inputs. R (default: about --seconds of work, from
+# -runs=R FILE...; AFL++: its driver runs each file argument once, outside
+# afl-fuzz, so the 64 files are given R times, R at most 1024): the cost
+# of arming per input, on identical inputs. R (default: about --seconds of work, from
 # two short off runs of the binary) is the same for every mode. The off mode gets the inputs
 # without their 32-byte prefix (with injection off the runtime hands the
 # whole input to the target), so every mode runs the same workload bytes.
@@ -88,6 +89,15 @@ mkdir -p "$tmp/corpus"
 "$tmp/gen_corpus" "$tmp/corpus" 64 1
 mkdir -p "$tmp/workload" # the same inputs without their schedule prefix
 for f in "$tmp"/corpus/*; do tail -c +33 "$f" >"$tmp/workload/${f##*/}"; done
+# AFL++'s replay names every file R times on one command line: short names
+mkdir -p "$tmp/rc" "$tmp/rw"
+i=0
+for f in "$tmp"/corpus/*; do
+  n=$(printf '%02d' "$i")
+  cp "$f" "$tmp/rc/$n"
+  cp "$tmp/workload/${f##*/}" "$tmp/rw/$n"
+  i=$((i + 1))
+done
 
 mode_env() {
   case "$1" in
@@ -116,15 +126,27 @@ run_group() {
 # figure).
 measure_replay() {
   local engine=$1 bin=$2 mode=$3 d="$tmp/run" s e rc=0 dir="$tmp/corpus" runs=${4:-$runs_now}
-  [ "$engine" != afl ] || { echo "n/a"; return; }
   [ "$mode" != off ] || dir="$tmp/workload"
   rm -rf "$d"
   mkdir -p "$d/art"
-  s=$(date +%s%N)
-  # shellcheck disable=SC2046
-  run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") SIGSTORM_FUZZ_ARTIFACTS="$d/art" \
-    "$bin" -runs="$runs" -timeout=0 -handle_usr1=0 -handle_usr2=0 "$dir"/* || rc=$?
-  e=$(date +%s%N)
+  if [ "$engine" = afl ]; then
+    local rd="$tmp/rc" args=() k
+    [ "$mode" != off ] || rd="$tmp/rw"
+    [ "$runs" -le 1024 ] || runs=1024
+    for ((k = 0; k < runs; k++)); do args+=("$tmp"/rc/??); done
+    args=("${args[@]#"$tmp"/rc/}")
+    s=$(date +%s%N)
+    # shellcheck disable=SC2046
+    (cd "$rd" && run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") \
+      SIGSTORM_FUZZ_ARTIFACTS="$d/art" "$bin" "${args[@]}") || rc=$?
+    e=$(date +%s%N)
+  else
+    s=$(date +%s%N)
+    # shellcheck disable=SC2046
+    run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") SIGSTORM_FUZZ_ARTIFACTS="$d/art" \
+      "$bin" -runs="$runs" -timeout=0 -handle_usr1=0 -handle_usr2=0 "$dir"/* || rc=$?
+    e=$(date +%s%N)
+  fi
   if [ "$rc" -ne 0 ]; then
     cp "$d/log" "$tmp/last_failed.log"
     echo "n/a"
@@ -209,11 +231,7 @@ for m in ${models//,/ }; do
         echo "   n/a: ${bin#"$build"/} not built"
         continue
       fi
-      if [ "$engine" = afl ] && [ "$replay" -eq 1 ]; then
-        echo "   n/a: $v.afl: --replay (AFL++'s driver has no run-each-file-N-times loop)"
-        continue
-      fi
-      if [ "$engine" = afl ] && ! command -v afl-fuzz >/dev/null; then
+      if [ "$engine" = afl ] && [ "$replay" -eq 0 ] && ! command -v afl-fuzz >/dev/null; then
         echo "   n/a: afl-fuzz not installed (Debian package afl++)"
         continue
       fi
@@ -223,13 +241,16 @@ for m in ${models//,/ }; do
         # apart: 1 pass, then 2, 4, ... until the run is clearly longer
         read -r _ w1 _ <<<"$(measure_replay "$engine" "$bin" off 1)"
         r=1 wr=${w1:-0}
-        while [ "$r" -lt 4096 ] && awk -v a="${w1:-0}" -v b="$wr" 'BEGIN { exit !(b < 2 * a + 0.3) }'; do
+        rmax=4096
+        [ "$engine" != afl ] || rmax=1024
+        while [ "$r" -lt "$rmax" ] && awk -v a="${w1:-0}" -v b="$wr" 'BEGIN { exit !(b < 2 * a + 0.3) }'; do
           r=$((r * 2))
           read -r _ wr _ <<<"$(measure_replay "$engine" "$bin" off "$r")"
           wr=${wr:-0}
         done
         runs_now=$(awk -v a="${w1:-0}" -v b="$wr" -v r="$r" -v t="$seconds" \
           'BEGIN { p = (r > 1 ? (b - a) / (r - 1) : b); if (p < 1e-5) p = 1e-5; n = int(t / p); print (n < 1 ? 1 : (n > 100000 ? 100000 : n)) }')
+        [ "$engine" != afl ] || [ "$runs_now" -le 1024 ] || runs_now=1024
       fi
       declare -A R=() W=() C=()
       for _ in $(seq 1 "$reps"); do
