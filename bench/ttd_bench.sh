@@ -15,9 +15,12 @@
 # model's race, KINDS separated by '|' (malloc_lock_deadlock=deadlock|
 # reentrancy-window, say); runs that found something else list it (other=).
 # --naive-args (repeatable) gives the naive configs' normal build of MODEL
-# these arguments instead of its defaults (regresshion='--client-delay
-# 1000': the server waits for each packet, as sshd does; the fuzz builds
-# have no such wait: their packets are all in the input). Whatever the build lacks (a .fuzz, .afl, .sfuzz
+# these arguments instead of its defaults. regresshion's are
+# '--client-delay 1000' unless given: the server waits 1 ms for each
+# packet, as sshd waits for the network (its grace alarm fires after 120 s
+# spent mostly waiting); 'regresshion=' runs the model's busy loop (packets
+# back to back, in the allocator much of the time). The fuzz builds have
+# no such wait: their packets are all in the input. Whatever the build lacks (a .fuzz, .afl, .sfuzz
 # binary, afl-fuzz) is skipped with "n/a: <binary> not built". Nothing here
 # asserts a time: figures are read, not tested.
 set -euo pipefail
@@ -37,9 +40,10 @@ naive_hang=10
 fuzz_timeout_ms=1000
 out=""
 declare -A ACCEPT NARGS
+NARGS[regresshion]='--client-delay 1000'
 
 usage() {
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -443,7 +447,7 @@ echo "models: $models"
 echo "configs: $configs"
 echo "seeds: $seeds, cap: ${cap}s, runs at a time: $par (--par), naive hang: ${naive_hang}s, fuzz runtime watchdog: ${fuzz_timeout_ms}ms"
 for k in "${!ACCEPT[@]}"; do echo "accept as $k's race: ${ACCEPT[$k]}"; done
-for k in "${!NARGS[@]}"; do echo "naive configs run $k with: ${NARGS[$k]}"; done
+for k in "${!NARGS[@]}"; do echo "naive configs run $k with: ${NARGS[$k]:-(no arguments)}"; done
 for k in "${!NA[@]}"; do echo "n/a: ${NA[$k]} not built (${k%%.*} ${k#*.} skipped)"; done | sort -u
 echo "$njobs runs; worst case (every run to the cap): $((worst / 60)) min $((worst % 60)) s"
 echo "raw runs: $raw"
