@@ -595,16 +595,9 @@ void ss_inject_arm(void) {
     while (!__atomic_load_n(&ss_inj_tid, __ATOMIC_ACQUIRE) &&
            ss_now_ns() < until)
       syscall(SYS_sched_yield);
-    /* the new thread's start-up before it is exempt (ASan's thread start
-     * calls pthread_getattr_np, which frees through the wrappers: 3-6
-     * free() calls) is not the input's: its on= counts (and a trigger
-     * they reached) start over. This thread made no interposed call since
-     * the reset above. */
-    for (uint32_t i = 0; i < nw; i++)
-      if (sc->w[i].kind == SS_WIN_ON && sc->w[i].on_fn < SS_FN_COUNT) {
-        atomic_store(&ss_on_count[sc->w[i].on_fn], 0);
-        atomic_store(&ss_on_when[i], 0);
-      }
+    /* the new thread's start-up (ASan's thread start frees through the
+     * wrappers) counts for no on= window: rt_fuzz.c's pthread_create
+     * marks a thread's calls before its start routine as no one's */
     /* the schedule starts now, as the workload does */
     atomic_store(&ss_arm_ns, ss_now_ns());
     atomic_store(&ss_fz_go, 1);

@@ -189,13 +189,8 @@ static unsigned ss_detect(struct ss_tls *t, unsigned fn) {
   }
   if (t->exempt)
     return 0;
-#ifdef SS_FUZZ_BUILD
   if (ss_armed[fn] && ss_fuzz_counts(t))
     ss_on_event(fn);
-#else
-  if (ss_armed[fn])
-    ss_on_event(fn);
-#endif
   if (t->depth == 0 || !ss_shm)
     return 0;
   ss_frames_prune(t, (uintptr_t)__builtin_frame_address(0));
