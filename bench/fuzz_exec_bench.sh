@@ -89,7 +89,10 @@ mkdir -p "$tmp/corpus"
 "$tmp/gen_corpus" "$tmp/corpus" 64 1
 mkdir -p "$tmp/workload" # the same inputs without their schedule prefix
 for f in "$tmp"/corpus/*; do tail -c +33 "$f" >"$tmp/workload/${f##*/}"; done
-# AFL++'s replay names every file R times on one command line: short names
+# AFL++'s replay names every file R times on one command line: short
+# names, and R at most AFL_MAX_RUNS (the argument list's size)
+AFL_MAX_RUNS=1024
+mapfile -t AFL_NAMES < <(seq -f '%02g' 0 63)
 mkdir -p "$tmp/rc" "$tmp/rw"
 i=0
 for f in "$tmp"/corpus/*; do
@@ -129,24 +132,19 @@ measure_replay() {
   [ "$mode" != off ] || dir="$tmp/workload"
   rm -rf "$d"
   mkdir -p "$d/art"
-  if [ "$engine" = afl ]; then
-    local rd="$tmp/rc" args=() k
-    [ "$mode" != off ] || rd="$tmp/rw"
-    [ "$runs" -le 1024 ] || runs=1024
-    for ((k = 0; k < runs; k++)); do args+=("$tmp"/rc/??); done
-    args=("${args[@]#"$tmp"/rc/}")
-    s=$(date +%s%N)
-    # shellcheck disable=SC2046
-    (cd "$rd" && run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") \
-      SIGSTORM_FUZZ_ARTIFACTS="$d/art" "$bin" "${args[@]}") || rc=$?
-    e=$(date +%s%N)
-  else
-    s=$(date +%s%N)
-    # shellcheck disable=SC2046
-    run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") SIGSTORM_FUZZ_ARTIFACTS="$d/art" \
-      "$bin" -runs="$runs" -timeout=0 -handle_usr1=0 -handle_usr2=0 "$dir"/* || rc=$?
-    e=$(date +%s%N)
+  local cwd=. cmd=("$bin" -runs="$runs" -timeout=0 -handle_usr1=0 -handle_usr2=0 "$dir"/*) k
+  if [ "$engine" = afl ]; then # the files, R times, from their folder
+    cwd="$tmp/rc"
+    [ "$mode" != off ] || cwd="$tmp/rw"
+    [ "$runs" -le "$AFL_MAX_RUNS" ] || runs=$AFL_MAX_RUNS
+    cmd=("$bin")
+    for ((k = 0; k < runs; k++)); do cmd+=("${AFL_NAMES[@]}"); done
   fi
+  s=$(date +%s%N)
+  # shellcheck disable=SC2046
+  (cd "$cwd" && run_group $((seconds + 120)) "$d/log" env $(mode_env "$mode") \
+    SIGSTORM_FUZZ_ARTIFACTS="$d/art" "${cmd[@]}") || rc=$?
+  e=$(date +%s%N)
   if [ "$rc" -ne 0 ]; then
     cp "$d/log" "$tmp/last_failed.log"
     echo "n/a"
@@ -242,7 +240,7 @@ for m in ${models//,/ }; do
         read -r _ w1 _ <<<"$(measure_replay "$engine" "$bin" off 1)"
         r=1 wr=${w1:-0}
         rmax=4096
-        [ "$engine" != afl ] || rmax=1024
+        [ "$engine" != afl ] || rmax=$AFL_MAX_RUNS
         while [ "$r" -lt "$rmax" ] && awk -v a="${w1:-0}" -v b="$wr" 'BEGIN { exit !(b < 2 * a + 0.3) }'; do
           r=$((r * 2))
           read -r _ wr _ <<<"$(measure_replay "$engine" "$bin" off "$r")"
@@ -250,7 +248,7 @@ for m in ${models//,/ }; do
         done
         runs_now=$(awk -v a="${w1:-0}" -v b="$wr" -v r="$r" -v t="$seconds" \
           'BEGIN { p = (r > 1 ? (b - a) / (r - 1) : b); if (p < 1e-5) p = 1e-5; n = int(t / p); print (n < 1 ? 1 : (n > 100000 ? 100000 : n)) }')
-        [ "$engine" != afl ] || [ "$runs_now" -le 1024 ] || runs_now=1024
+        [ "$engine" != afl ] || [ "$runs_now" -le "$AFL_MAX_RUNS" ] || runs_now=$AFL_MAX_RUNS
       fi
       declare -A R=() W=() C=()
       for _ in $(seq 1 "$reps"); do
